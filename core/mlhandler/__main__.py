@@ -1,0 +1,5 @@
+import sys
+
+from mlhandler.cli import main
+
+sys.exit(main())

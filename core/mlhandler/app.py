@@ -1,0 +1,80 @@
+"""The Starlette application: one route per endpoint, and one error handler for every error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pluggy
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mlhandler.config import AppConfig
+from mlhandler.endpoint import Endpoint
+from mlhandler.errors import MLHandlerError
+from mlhandler.handler import EndpointHandler
+from mlhandler.jsonsafe import dumps
+from mlhandler.plugins import Registry, get_plugin_manager
+
+log = logging.getLogger("mlhandler")
+
+
+def build_app(config: AppConfig, pm: pluggy.PluginManager | None = None) -> Starlette:
+    """Build every endpoint (loading or training its model) and the app that serves them.
+    Raises ConfigError for any startup problem."""
+    registry = Registry(pm or get_plugin_manager())
+    endpoints = [Endpoint(cfg, registry) for cfg in config.endpoints]
+    for endpoint in endpoints:
+        endpoint.startup()
+    routes = [
+        Route(
+            ep.cfg.pattern,
+            EndpointHandler(ep, registry, config.max_body_bytes).dispatch,
+            methods=["GET", "POST", "PUT", "DELETE"],
+            name=ep.name,
+        )
+        for ep in endpoints
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            MLHandlerError: _domain_error,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,
+        },
+    )
+    app.state.endpoints = {ep.name: ep for ep in endpoints}
+    app.state.registry = registry
+    app.state.config = config
+    return app
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(dumps(payload), status_code=status, media_type="application/json")
+
+
+async def _domain_error(request: Request, exc: MLHandlerError) -> Response:
+    status = exc.status if exc.status < 500 or exc.status == 503 else 400
+    return json_response(exc.to_json(), status)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 405:
+        message = f"{request.method} is not supported here; use GET, POST, PUT or DELETE."
+    elif exc.status_code == 404:
+        message = f"No endpoint at {request.url.path}; check the pattern in the YAML."
+    else:
+        message = str(exc.detail)
+    return json_response({"error": message}, exc.status_code)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unexpected error on %s %s", request.method, request.url)
+    return json_response(
+        {"error": f"Internal error ({type(exc).__name__}: {exc}). This is a bug in mlhandler."},
+        500,
+    )
+

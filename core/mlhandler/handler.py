@@ -1,0 +1,186 @@
+"""HTTP verbs of one endpoint (api.md §2): parse the request, run model work in a thread,
+render the answer. Mutating requests hold the endpoint's lock; predictions never do."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import pandas as pd
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from mlhandler.body import parse_body
+from mlhandler.endpoint import Endpoint
+from mlhandler.errors import BadRequest, NotFound
+from mlhandler.options import OPTION_NAMES
+from mlhandler.plugins import Registry
+
+ACTIONS = ("predict", "score", "append", "train", "retrain")
+# Query keys each POST action understands (besides _action and Gramex's _xsrf).
+ACTION_KEYS = {
+    "predict": {"_format", "_proba", "_interval"},
+    "score": {"_metric", "target_col"},
+    "append": set(),
+    "train": set(OPTION_NAMES),
+    "retrain": set(OPTION_NAMES),
+}
+GET_FLAGS = ("_model", "_params", "_cache", "_download")
+IGNORED_KEYS = {"_xsrf", "_action"}
+
+
+def query_args(request: Request) -> dict[str, list[str]]:
+    args: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        args.setdefault(key, []).append(value)
+    return args
+
+
+def single(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
+
+
+class EndpointHandler:
+    def __init__(self, endpoint: Endpoint, registry: Registry, max_body: int):
+        self.endpoint = endpoint
+        self.registry = registry
+        self.max_body = max_body
+
+    async def dispatch(self, request: Request) -> Response:
+        method = getattr(self, request.method.lower())
+        return await method(request, query_args(request))
+
+    # --- GET -----------------------------------------------------------------------------------
+    async def get(self, request: Request, args: dict[str, list[str]]) -> Response:
+        ep = self.endpoint
+        if "_model" in args:
+            return self.render(await run_in_threadpool(ep.model_params), args)
+        if "_params" in args:
+            return self.render(await run_in_threadpool(ep.describe), args)
+        if "_cache" in args:
+            return self.render(ep.cache, args)
+        if "_download" in args:
+            return await run_in_threadpool(self.download)
+        features = {k: v for k, v in args.items() if not k.startswith("_")}
+        if not features:
+            return await run_in_threadpool(self.page, request, args)
+        frame = rows_from_args(features)
+        options = {k: single(v) for k, v in args.items() if k.startswith("_")}
+        prediction = await run_in_threadpool(ep.predict, frame, options)
+        return self.render_prediction(prediction, args)
+
+    # --- POST ----------------------------------------------------------------------------------
+    async def post(self, request: Request, args: dict[str, list[str]]) -> Response:
+        ep = self.endpoint
+        action = single(args.get("_action", ["predict"]))
+        if action not in ACTIONS:
+            raise BadRequest(
+                f"Unknown _action={action!r}; use one of {', '.join(ACTIONS)}.", actions=list(ACTIONS)
+            )
+        allowed = ACTION_KEYS[action] | IGNORED_KEYS
+        unknown = sorted(k for k in args if k not in allowed)
+        if unknown:
+            raise BadRequest(
+                f"_action={action} does not take {unknown}; it takes {sorted(ACTION_KEYS[action]) or 'no options'}."
+                + (" Set model parameters with PUT." if action in ("train", "retrain") else ""),
+                unknown=unknown,
+            )
+        frame = await parse_body(request, self.max_body)
+        if action == "predict":
+            if frame is None:
+                raise BadRequest("_action=predict needs rows in the body (JSON, CSV or a file upload).")
+            options = {k: single(v) for k, v in args.items() if k.startswith("_")}
+            prediction = await run_in_threadpool(ep.predict, frame, options)
+            return self.render_prediction(prediction, args)
+        if action == "score":
+            metric = single(args["_metric"]) if "_metric" in args else None
+            target = single(args["target_col"]) if "target_col" in args else None
+            return self.render(await run_in_threadpool(ep.score, frame, metric, target), args)
+        if action == "append" and frame is None:
+            raise BadRequest("_action=append needs rows in the body (JSON, CSV or a file upload).")
+        opts = {k: single(v) for k, v in args.items() if k in OPTION_NAMES}
+        async with ep.lock:
+            if action == "append":
+                result = await run_in_threadpool(ep.append, frame)
+            else:
+                result = await run_in_threadpool(ep.train, frame, opts, action == "retrain")
+        return self.render(result, args)
+
+    # --- PUT / DELETE --------------------------------------------------------------------------
+    async def put(self, request: Request, args: dict[str, list[str]]) -> Response:
+        changes = {k: single(v) for k, v in args.items() if k not in IGNORED_KEYS}
+        for key in OPTION_NAMES:
+            if key in ("include", "exclude", "cats", "nums") and key in args:
+                changes[key] = args[key]  # list options stay lists even with one value
+        async with self.endpoint.lock:
+            result = await run_in_threadpool(self.endpoint.configure, changes)
+        return self.render(result, args)
+
+    async def delete(self, request: Request, args: dict[str, list[str]]) -> Response:
+        targets = list(args.get("delete", []))
+        targets += [flag[1:] for flag in ("_model", "_cache") if flag in args]
+        bad = [t for t in targets if t not in ("model", "cache", "opts")]
+        extra = sorted(k for k in args if k not in ("delete", "_model", "_cache", "_opts", "_xsrf"))
+        if not targets or bad or extra:
+            raise BadRequest(
+                "DELETE takes ?delete=model, ?delete=cache, ?delete=opts&_opts=NAME, ?_model or "
+                f"?_cache; got {dict(args) or 'nothing'}.",
+            )
+        async with self.endpoint.lock:
+            result = await run_in_threadpool(self.endpoint.delete, targets, args.get("_opts", []))
+        return self.render(result, args)
+
+    # --- rendering -----------------------------------------------------------------------------
+    def render(self, payload: Any, args: dict[str, list[str]], status: int = 200) -> Response:
+        fmt = single(args.get("_format", ["json"]))
+        renderer = self.registry.renderers.get(fmt)
+        if renderer is None or fmt == "page":
+            names = [n for n in self.registry.renderers if n != "page"]
+            raise BadRequest(f"Unknown _format={fmt!r}; use one of {names}.")
+        body = renderer.render(payload, {"endpoint": self.endpoint})
+        return Response(body, status_code=status, media_type=renderer.media_type)
+
+    def render_prediction(self, prediction, args: dict[str, list[str]]) -> Response:
+        payload = prediction.frame if prediction.frame is not None else prediction.values
+        return self.render(payload, args)
+
+    def page(self, request: Request, args: dict[str, list[str]]) -> Response:
+        renderer = self.registry.renderers["page"]
+        body = renderer.render(self.endpoint, {"request": request, "args": args})
+        return Response(body, media_type=renderer.media_type)
+
+    def download(self) -> Response:
+        ep = self.endpoint
+        info = ep.model_info
+        if ep.served is None or info is None:
+            raise NotFound("No model is trained yet, so there is nothing to download; train one first.")
+        path = ep.store.model_path(info)
+        if path.is_dir():
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for item in sorted(path.rglob("*")):
+                    if item.is_file():
+                        archive.write(item, item.relative_to(path))
+            headers = {"Content-Disposition": f'attachment; filename="{path.name}.zip"'}
+            return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+        return FileResponse(path, filename=path.name, media_type="application/octet-stream")
+
+
+def rows_from_args(features: dict[str, list[str]]) -> pd.DataFrame:
+    """`?a=1&a=2&b=3&b=4` → two rows. Every feature must be repeated the same number of times."""
+    counts = {k: len(v) for k, v in features.items()}
+    if len(set(counts.values())) > 1:
+        raise BadRequest(
+            f"Each feature must be given the same number of times (one value per row); got {counts}.",
+            counts=counts,
+        )
+    frame = pd.DataFrame(features)
+    for name in frame.columns:
+        # Read values as a CSV reader would, so transforms see numbers where the data had numbers.
+        numbers = pd.to_numeric(frame[name].replace("", None), errors="coerce")
+        blank = frame[name] == ""
+        if numbers[~blank].notna().all():
+            frame[name] = numbers
+    return frame

@@ -1,0 +1,73 @@
+"""Turn numpy/pandas/scikit-learn values into plain JSON-safe Python, and frames into JSON bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+MAX_DEPTH = 6
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """Plain Python for JSON: arrays become lists, NaN/inf become None, unknown objects a summary."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.generic):
+        return json_safe(value.item(), depth)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fc":
+            value = np.where(np.isfinite(value), value, None) if value.dtype.kind == "f" else value.real
+        return [json_safe(v, depth + 1) for v in value.tolist()] if value.dtype == object else value.tolist()
+    if isinstance(value, pd.DataFrame):
+        return orjson.loads(frame_to_json(value))
+    if isinstance(value, pd.Series | pd.Index):
+        return json_safe(value.to_numpy(), depth)
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, dict):
+        if depth > MAX_DEPTH:
+            return f"<dict of {len(value)} items>"
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        if depth > MAX_DEPTH:
+            return f"<{type(value).__name__} of {len(value)} items>"
+        return [json_safe(v, depth + 1) for v in value]
+    if hasattr(value, "get_params") and callable(value.get_params):
+        # A nested estimator (a forest's trees, a pipeline step): name it and its params.
+        if depth > MAX_DEPTH:
+            return type(value).__name__
+        try:
+            params = value.get_params(deep=False)
+        except Exception:  # noqa: BLE001 - describing must never fail
+            params = {}
+        return {"class": type(value).__name__, "params": json_safe(params, depth + 1)}
+    if callable(value):
+        return getattr(value, "__name__", type(value).__name__)
+    return repr(value)
+
+
+def frame_to_json(frame: pd.DataFrame) -> bytes:
+    """Records JSON for a frame, numbers as numbers, missing values as null."""
+    return frame.to_json(orient="records", double_precision=15, date_format="iso").encode("utf-8")
+
+
+def dumps(payload: Any) -> bytes:
+    if isinstance(payload, pd.DataFrame):
+        return frame_to_json(payload)
+    return orjson.dumps(
+        payload, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    )
+
+
+def _default(value: Any) -> Any:
+    safe = json_safe(value)
+    if safe is value:
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+    return safe

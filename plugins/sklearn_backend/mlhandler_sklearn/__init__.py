@@ -1,0 +1,3 @@
+"""scikit-learn backend for mlhandler."""
+
+__version__ = "0.1.0"

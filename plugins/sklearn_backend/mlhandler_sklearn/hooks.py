@@ -1,0 +1,20 @@
+"""Entry point of the sklearn plugin: registers every scikit-learn estimator by class name."""
+
+from __future__ import annotations
+
+from mlhandler import EstimatorSpec, hookimpl
+
+TYPE_FILTER = ("classifier", "regressor", "cluster", "transformer")
+
+
+@hookimpl
+def register_estimators() -> list[EstimatorSpec]:
+    # Imported here, not at module level, so that plugin discovery stays fast.
+    from sklearn.utils import all_estimators
+
+    from mlhandler_sklearn.backend import BACKEND, kind_of
+
+    return [
+        EstimatorSpec(name=name, kind=kind_of(cls), factory=cls, backend=BACKEND)
+        for name, cls in all_estimators(type_filter=list(TYPE_FILTER))
+    ]

@@ -1,0 +1,82 @@
+"""Cast constructor parameters given as text (HTTP) or YAML values to what the class expects,
+then let scikit-learn's own parameter constraints validate them."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import orjson
+from mlhandler.errors import BadRequest
+from mlhandler.options import FALSE_WORDS, NONE_WORDS, TRUE_WORDS
+
+INT = re.compile(r"^[+-]?\d+$")
+FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.I)
+
+
+def default_params(cls: type) -> dict[str, Any]:
+    try:
+        return cls().get_params(deep=False)
+    except TypeError:
+        # A meta-estimator with required arguments: read defaults from the signature.
+        signature = inspect.signature(cls.__init__)
+        return {
+            name: (None if p.default is inspect.Parameter.empty else p.default)
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+
+
+def coerce_params(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    defaults = default_params(cls)
+    unknown = sorted(k for k in raw if k not in defaults)
+    if unknown:
+        raise BadRequest(
+            f"{cls.__name__} has no parameter {', '.join(map(repr, unknown))}; its parameters "
+            f"are {sorted(defaults)}.",
+            unknown=unknown,
+            allowed=sorted(defaults),
+        )
+    params = {key: coerce_value(value, defaults[key]) for key, value in raw.items()}
+    try:
+        estimator = cls(**params)
+    except TypeError as exc:
+        raise BadRequest(f"{cls.__name__} cannot be built with {params}: {exc}.") from None
+    validate = getattr(estimator, "_validate_params", None)
+    if validate is not None:
+        try:
+            validate()
+        except (ValueError, TypeError) as exc:
+            raise BadRequest(f"Bad parameter for {cls.__name__}: {exc}", params=params) from None
+    return params
+
+
+def coerce_value(value: Any, default: Any) -> Any:
+    if isinstance(value, list):
+        items = [coerce_value(v, None) for v in value]
+        return tuple(items) if isinstance(default, tuple) else items
+    if not isinstance(value, str):
+        return tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+    text = value.strip()
+    lower = text.lower()
+    if isinstance(default, bool):
+        if lower in TRUE_WORDS:
+            return True
+        if lower in FALSE_WORDS:
+            return False
+    if lower in NONE_WORDS:
+        return None
+    if text[:1] in "[{":
+        try:
+            parsed = orjson.loads(text)
+            return tuple(parsed) if isinstance(default, tuple) and isinstance(parsed, list) else parsed
+        except orjson.JSONDecodeError:
+            return text
+    if INT.match(text):
+        return float(text) if isinstance(default, float) else int(text)
+    if FLOAT.match(text):
+        return float(text)
+    if lower in ("true", "false"):
+        return lower == "true"
+    return text

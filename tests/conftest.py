@@ -1,0 +1,92 @@
+"""Shared fixtures: build an app from YAML text in a temporary folder and talk to it over HTTP."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from starlette.testclient import TestClient
+
+from mlhandler.app import build_app
+from mlhandler.config import load_config
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def titanic() -> pd.DataFrame:
+    return pd.read_csv(DATA / "titanic.csv")
+
+
+@pytest.fixture
+def iris() -> pd.DataFrame:
+    return pd.read_csv(DATA / "iris.csv")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder holding copies of the datasets, where tests write their YAML."""
+    for name in ("titanic.csv", "iris.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.fixture
+def make_client(workdir: Path) -> Callable[..., TestClient]:
+    """`make_client(yaml_text, name="app.yaml", pm=None)` writes the YAML into `workdir`, builds
+    the app (running startup training) and returns a TestClient. Call it again with the same YAML
+    to simulate a restart."""
+    clients = []
+
+    def make(yaml_text: str, name: str = "app.yaml", pm=None) -> TestClient:
+        path = workdir / name
+        path.write_text(textwrap.dedent(yaml_text))
+        client = TestClient(build_app(load_config(path), pm=pm))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+TITANIC_YAML = """
+url:
+  titanic:
+    pattern: /$YAMLURL/titanic
+    handler: MLHandler
+    kwargs:
+      config_dir: $YAMLPATH/models/titanic
+      data:
+        url: $YAMLPATH/titanic.csv
+      model:
+        class: LogisticRegression
+        target_col: Survived
+        exclude: [PassengerId, Ticket, Cabin, Name]
+        cats: [Embarked, Sex, Pclass]
+"""
+
+BLANK_YAML = """
+url:
+  blank:
+    pattern: /blank
+    handler: MLHandler
+    kwargs:
+      config_dir: $YAMLPATH/models/blank
+"""
+
+
+@pytest.fixture
+def titanic_client(make_client) -> TestClient:
+    """The seed: LogisticRegression on titanic, trained at startup."""
+    return make_client(TITANIC_YAML)
+
+
+@pytest.fixture
+def blank_client(make_client) -> TestClient:
+    """An endpoint with no kwargs but config_dir: configured and trained over HTTP."""
+    return make_client(BLANK_YAML)
