@@ -1,6 +1,7 @@
 """One MLHandler endpoint: its configuration, training data, current model, and the operations
-the HTTP layer calls. Operations are synchronous (they run in a worker thread); the HTTP layer
-serialises the mutating ones per endpoint with `Endpoint.lock`.
+the HTTP layer calls. Operations are synchronous (they run in a worker thread). Mutating ones go
+through `Endpoint.mutate`, which serialises them per endpoint with a thread lock: it is taken in
+the worker thread, so it works whichever event loop (or process thread) the request came from.
 
 Predictions read `self.served`, an immutable snapshot that a training replaces in one assignment
 after the new model is saved, so a prediction never waits for a training and never sees half of one.
@@ -8,9 +9,9 @@ after the new model is saved, so a prediction never waits for a training and nev
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ class Endpoint:
         self.transform = resolve_transform(
             cfg.data.transform if cfg.data else None, registry.transforms, where
         )
-        self.lock = asyncio.Lock()
+        self.lock = threading.Lock()
         self.opts = ModelOptions()
         self.class_name: str | None = None
         self.params: dict[str, Any] = {}
@@ -264,7 +265,12 @@ class Endpoint:
         served = self.require_model()
         return served.spec.backend.model_params(served.model)
 
-    # --- mutations (call with self.lock held) --------------------------------------------------
+    # --- mutations ---------------------------------------------------------------------------
+    def mutate(self, operation, *args):
+        """Run a mutating operation (configure, append, train, delete) under the endpoint lock."""
+        with self.lock:
+            return operation(*args)
+
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         from mlhandler.options import OPTION_NAMES
 

@@ -60,7 +60,7 @@ class EndpointHandler:
         if "_params" in args:
             return self.render(await run_in_threadpool(ep.describe), args)
         if "_cache" in args:
-            return self.render(ep.cache, args)
+            return await run_in_threadpool(self.render, ep.cache, args)
         if "_download" in args:
             return await run_in_threadpool(self.download)
         features = {k: v for k, v in args.items() if not k.startswith("_")}
@@ -101,11 +101,10 @@ class EndpointHandler:
         if action == "append" and frame is None:
             raise BadRequest("_action=append needs rows in the body (JSON, CSV or a file upload).")
         opts = {k: single(v) for k, v in args.items() if k in OPTION_NAMES}
-        async with ep.lock:
-            if action == "append":
-                result = await run_in_threadpool(ep.append, frame)
-            else:
-                result = await run_in_threadpool(ep.train, frame, opts, action == "retrain")
+        if action == "append":
+            result = await run_in_threadpool(ep.mutate, ep.append, frame)
+        else:
+            result = await run_in_threadpool(ep.mutate, ep.train, frame, opts, action == "retrain")
         return self.render(result, args)
 
     # --- PUT / DELETE --------------------------------------------------------------------------
@@ -114,8 +113,8 @@ class EndpointHandler:
         for key in OPTION_NAMES:
             if key in ("include", "exclude", "cats", "nums") and key in args:
                 changes[key] = args[key]  # list options stay lists even with one value
-        async with self.endpoint.lock:
-            result = await run_in_threadpool(self.endpoint.configure, changes)
+        ep = self.endpoint
+        result = await run_in_threadpool(ep.mutate, ep.configure, changes)
         return self.render(result, args)
 
     async def delete(self, request: Request, args: dict[str, list[str]]) -> Response:
@@ -128,8 +127,8 @@ class EndpointHandler:
                 "DELETE takes ?delete=model, ?delete=cache, ?delete=opts&_opts=NAME, ?_model or "
                 f"?_cache; got {dict(args) or 'nothing'}.",
             )
-        async with self.endpoint.lock:
-            result = await run_in_threadpool(self.endpoint.delete, targets, args.get("_opts", []))
+        ep = self.endpoint
+        result = await run_in_threadpool(ep.mutate, ep.delete, targets, args.get("_opts", []))
         return self.render(result, args)
 
     # --- rendering -----------------------------------------------------------------------------
