@@ -43,10 +43,10 @@ def read_bytes(content: bytes, ext: str, name: str = "data") -> pd.DataFrame:
         if ext == "xlsx":
             return pd.read_excel(io.BytesIO(content), engine="openpyxl")
         return pd.read_parquet(io.BytesIO(content))
+    except orjson.JSONDecodeError as exc:  # a ValueError: catch it before the clause below
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
     except ValueError:
         raise
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{name} is not valid JSON: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - every parser has its own error types
         raise ValueError(f"{name} could not be read as {ext}: {exc}") from None
 

@@ -49,8 +49,9 @@ class EndpointHandler:
         self.max_body = max_body
 
     async def dispatch(self, request: Request) -> Response:
-        method = getattr(self, request.method.lower())
-        return await method(request, query_args(request))
+        # Starlette answers HEAD on GET routes; HEAD is GET without the body (the server drops it).
+        verb = "get" if request.method == "HEAD" else request.method.lower()
+        return await getattr(self, verb)(request, query_args(request))
 
     # --- GET -----------------------------------------------------------------------------------
     async def get(self, request: Request, args: dict[str, list[str]]) -> Response:
