@@ -57,5 +57,7 @@ class Backend(Protocol):
     def fitted_attrs(self, model: Any) -> dict[str, Any]:
         """Fitted attributes of the final estimator, JSON-safe."""
 
-    def identify(self, model: Any) -> str | None:
-        """For a model loaded from a file: the class name it is, if this backend serves it."""
+    def identify(self, model: Any) -> EstimatorSpec | str | None:
+        """For a model loaded from a file (`model.path`, or a model.pkl in config_dir): if this
+        backend serves it, the name of a registered class, or an EstimatorSpec for a class it
+        serves but does not register by name; else None."""

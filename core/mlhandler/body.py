@@ -103,7 +103,7 @@ def _read(content: bytes, kind: str, what: str) -> pd.DataFrame:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The request body is larger than the limit of {limit // (1024 * 1024)} MB; send less "
-        f"data per request or raise app.max_body_mb in the YAML.",
+        f"The request body is larger than the limit of {limit / (1024 * 1024):g} MB ({limit} "
+        f"bytes); send less data per request or raise app.max_body_mb in the YAML.",
         limit_bytes=limit,
     )

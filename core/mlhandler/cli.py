@@ -61,7 +61,7 @@ def _plugins(args: argparse.Namespace) -> int:
         print(orjson.dumps([i.__dict__ for i in infos], option=orjson.OPT_INDENT_2).decode())
         return 0
     for info in infos:
-        print(f"{info.name} ({info.distribution} {info.version})")
+        print(f"{info.name} ({info.distribution} {info.version})" if info.version else f"{info.name} {info.distribution}")
         for label, names in (("estimators", info.estimators), ("transforms", info.transforms),
                              ("renderers", info.renderers), ("hooks", info.hooks)):
             if names:

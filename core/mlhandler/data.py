@@ -31,22 +31,22 @@ def read_bytes(content: bytes, ext: str, name: str = "data") -> pd.DataFrame:
     if not content.strip():
         raise ValueError(f"{name} is empty")
     try:
+        if ext == "json":
+            return frame_from_json(orjson.loads(content))
+        if ext == "jsonl":
+            return frame_from_json([orjson.loads(line) for line in content.splitlines() if line.strip()])
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
+    except ValueError as exc:  # the shape checks of frame_from_json
+        raise ValueError(f"{name}: {exc}") from None
+    try:
         if ext == "csv":
             return pd.read_csv(io.BytesIO(content))
         if ext == "tsv":
             return pd.read_csv(io.BytesIO(content), sep="\t")
-        if ext == "json":
-            return frame_from_json(orjson.loads(content))
-        if ext == "jsonl":
-            rows = [orjson.loads(line) for line in content.splitlines() if line.strip()]
-            return frame_from_json(rows)
         if ext == "xlsx":
             return pd.read_excel(io.BytesIO(content), engine="openpyxl")
         return pd.read_parquet(io.BytesIO(content))
-    except orjson.JSONDecodeError as exc:  # a ValueError: catch it before the clause below
-        raise ValueError(f"{name} is not valid JSON: {exc}") from None
-    except ValueError:
-        raise
     except Exception as exc:  # noqa: BLE001 - every parser has its own error types
         raise ValueError(f"{name} could not be read as {ext}: {exc}") from None
 

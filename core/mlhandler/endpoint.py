@@ -195,9 +195,11 @@ class Endpoint:
 
     def _identify(self, model: Any, where: str) -> EstimatorSpec:
         for backend in {id(s.backend): s.backend for s in self.registry.estimators.values()}.values():
-            spec = backend.identify(model)
-            if spec is not None:
-                return spec
+            found = backend.identify(model)
+            if isinstance(found, str):
+                found = self.registry.estimators.get(found)
+            if found is not None:
+                return found
         raise ConfigError(
             f"url.{self.name}: the model at {where} is a {type(model).__name__}, which no "
             f"installed backend serves; installed plugins: {', '.join(self.registry.plugin_names())}."

@@ -99,8 +99,10 @@ class Registry:
             dist = dists.get(plugin)
             if dist is not None:
                 dist_name, version = dist.project_name, dist.version
-            else:
+            elif name == CORE_PLUGIN:
                 dist_name, version = "mlhandler", metadata.version("mlhandler")
+            else:  # registered in code, not installed from a distribution
+                dist_name, version = "(not installed)", ""
             hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
             infos.append(
                 PluginInfo(

@@ -6,11 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlhandler.backend import Prediction, Trained
-from mlhandler.errors import BadRequest
-from mlhandler.options import ModelOptions
-from mlhandler.schema import Schema
-from mlhandler.specs import EstimatorSpec
 from sklearn.base import (
     ClassifierMixin,
     ClusterMixin,
@@ -22,6 +17,11 @@ from sklearn.base import (
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.pipeline import Pipeline
 
+from mlhandler.backend import Prediction, Trained
+from mlhandler.errors import BadRequest
+from mlhandler.options import ModelOptions
+from mlhandler.schema import Schema
+from mlhandler.specs import EstimatorSpec
 from mlhandler_sklearn.attrs import fitted_attrs
 from mlhandler_sklearn.features import feature_columns, training_frame
 from mlhandler_sklearn.params import coerce_params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+
 from mlhandler.errors import BadRequest
 from mlhandler.options import ModelOptions
 

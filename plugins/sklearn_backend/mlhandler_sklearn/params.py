@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import orjson
+
 from mlhandler.errors import BadRequest
 from mlhandler.options import FALSE_WORDS, NONE_WORDS, TRUE_WORDS
 

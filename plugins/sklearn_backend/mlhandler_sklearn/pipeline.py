@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from mlhandler.options import ModelOptions
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from mlhandler.options import ModelOptions
 
 
 def split_columns(X: pd.DataFrame, opts: ModelOptions) -> tuple[list[str], list[str]]:
