@@ -90,3 +90,13 @@ def titanic_client(make_client) -> TestClient:
 def blank_client(make_client) -> TestClient:
     """An endpoint with no kwargs but config_dir: configured and trained over HTTP."""
     return make_client(BLANK_YAML)
+
+
+def current_files(config_dir: Path) -> tuple[Path | None, Path | None]:
+    """The data file and model file that config.json (the commit point) names as current."""
+    import json
+
+    config = json.loads((Path(config_dir) / "config.json").read_text(encoding="utf-8"))
+    data = Path(config_dir) / config["data"] if config.get("data") else None
+    model = Path(config_dir) / config["model"]["path"] if config.get("model") else None
+    return data, model

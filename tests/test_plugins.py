@@ -26,6 +26,7 @@ from mlhandler.jsonsafe import dumps
 from mlhandler.plugins import Registry, disabled_plugins, get_plugin_manager
 from mlhandler.schema import Schema
 from mlhandler.specs import SavedModel
+from tests.conftest import current_files
 
 POINTS = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 9.0]})
 POINTS_MEAN = 21.0 / 4  # mean of y, computed by hand
@@ -552,14 +553,16 @@ def test_persistence_plugin_saves_and_loads_its_models(make_client, workdir, poi
     pm.register(store, name="jsonstore")
     client = make_client(TWO_ENDPOINTS_YAML, pm=pm)
 
-    mean_dir, iris_dir = workdir / "models" / "mean", workdir / "models" / "iris"
-    assert json.loads((mean_dir / "mean.json").read_text()) == {"mean": POINTS_MEAN, "offset": 0.0}
-    assert not (mean_dir / "model.pkl").exists()
-    assert store.saved == [mean_dir / "mean.json"]
+    _, mean_file = current_files(workdir / "models" / "mean")
+    _, iris_file = current_files(workdir / "models" / "iris")
+    assert mean_file.name == "mean.json"
+    assert json.loads(mean_file.read_text()) == {"mean": POINTS_MEAN, "offset": 0.0}
+    assert not (mean_file.parent / "model.pkl").exists()
+    assert store.saved == [mean_file]
     # the core's joblib fallback still handles the models the plugin does not know
-    assert (iris_dir / "model.pkl").is_file()
-    assert not (iris_dir / "mean.json").exists()
-    iris_model = joblib.load(iris_dir / "model.pkl")
+    assert iris_file.name == "model.pkl"
+    assert not (iris_file.parent / "mean.json").exists()
+    iris_model = joblib.load(iris_file)
     assert type(iris_model).__name__ in ("LogisticRegression", "Pipeline")
     download = client.get("/mean?_download")
     assert download.status_code == 200
@@ -570,7 +573,7 @@ def test_persistence_plugin_saves_and_loads_its_models(make_client, workdir, poi
     assert store.loaded == []
     restarted = make_client(TWO_ENDPOINTS_YAML, pm=pm)
     assert mean.backend.trained == 1
-    assert store.loaded == [mean_dir / "mean.json"]
+    assert store.loaded == [mean_file]
     assert restarted.get("/mean?x=2").json() == [{"x": 2.0, "y": POINTS_MEAN}]
     again = restarted.get("/iris?sepal_length=5&sepal_width=3.5&petal_length=1.4&petal_width=0.2")
     assert again.json() == iris_prediction.json()

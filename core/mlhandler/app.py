@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from mlhandler.config import AppConfig
 from mlhandler.endpoint import Endpoint
-from mlhandler.errors import MLHandlerError
+from mlhandler.errors import ConfigError, MLHandlerError
 from mlhandler.handler import EndpointHandler
 from mlhandler.jsonsafe import dumps
 from mlhandler.plugins import Registry, get_plugin_manager
@@ -57,7 +57,7 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 
 async def _domain_error(request: Request, exc: MLHandlerError) -> Response:
-    status = exc.status if exc.status < 500 or exc.status == 503 else 400
+    status = 400 if isinstance(exc, ConfigError) and exc.status >= 500 else exc.status
     return json_response(exc.to_json(), status)
 
 

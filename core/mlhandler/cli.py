@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         return _plugins(args)
     except MLHandlerError as exc:
         # A user mistake: one clear line, no traceback.
-        print(f"mlhandler: error: {exc.message}", file=sys.stderr)
+        message = " ".join(exc.message.split())  # one line, whatever a library put in it
+        print(f"mlhandler: error: {message}", file=sys.stderr)
         return 1
 
 

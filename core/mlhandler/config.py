@@ -95,7 +95,10 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> AppConfi
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path} is not valid YAML{where}: {problem}.") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must be a mapping with a `url:` section.")
     yaml_dir = path.parent

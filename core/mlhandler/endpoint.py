@@ -1,10 +1,14 @@
-"""One MLHandler endpoint: its configuration, training data, current model, and the operations
-the HTTP layer calls. Operations are synchronous (they run in a worker thread). Mutating ones go
-through `Endpoint.mutate`, which serialises them per endpoint with a thread lock: it is taken in
-the worker thread, so it works whichever event loop (or process thread) the request came from.
+"""One MLHandler endpoint: its persisted State, training data, current model, and the operations
+the HTTP layer calls.
 
-Predictions read `self.served`, an immutable snapshot that a training replaces in one assignment
-after the new model is saved, so a prediction never waits for a training and never sees half of one.
+Operations are synchronous (they run in a worker thread). Mutating ones go through
+`Endpoint.mutate`, which serialises them per endpoint with a thread lock taken in the worker
+thread, so it holds whichever event loop the request came from.
+
+Every mutation ends in `_commit`: new data or model files are staged, config.json is replaced
+atomically (the one commit point), and only then does memory change. A failure before that
+changes nothing. Predictions read `self.served`, an immutable snapshot replaced in one assignment,
+so they never wait for a training and never see half of one.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,31 +25,22 @@ import pandas as pd
 from mlhandler.backend import Prediction, Trained
 from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, NotFound
-from mlhandler.options import ModelOptions
+from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.plugins import Registry
-from mlhandler.schema import Schema
+from mlhandler.schema import Column, Schema, cast_series, dtype_family
 from mlhandler.specs import EstimatorSpec
+from mlhandler.startup import merge_settings, read_yaml_data, yaml_settings
+from mlhandler.state import Served, State
 from mlhandler.store import Store
 from mlhandler.transform import apply_transform, resolve_transform
 
 log = logging.getLogger("mlhandler")
 
-MISSING = object()
+KEEP = object()
 NO_MODEL = (
     "No model is trained yet: POST ?_action=train with data (or configure data: and model.class "
     "in the YAML), after setting the class with PUT ?class=…&target_col=…."
 )
-
-
-@dataclass(frozen=True)
-class Served:
-    """The model currently answering predictions, with what it was trained with."""
-
-    model: Any
-    spec: EstimatorSpec
-    schema: Schema | None
-    opts: ModelOptions
-    info: dict[str, Any] = field(default_factory=dict)
 
 
 class Endpoint:
@@ -58,14 +54,21 @@ class Endpoint:
             cfg.data.transform if cfg.data else None, registry.transforms, where
         )
         self.lock = threading.Lock()
-        self.opts = ModelOptions()
-        self.class_name: str | None = None
-        self.params: dict[str, Any] = {}
+        self.state = State()
         self.cache = pd.DataFrame()
         self.served: Served | None = None
-        self.model_info: dict[str, Any] | None = None
-        self.yaml_snapshot: dict[str, Any] = {}
         self.last_score: dict[str, Any] | None = None
+
+    @property
+    def opts(self) -> ModelOptions:
+        return self.state.opts
+
+    @property
+    def model_info(self) -> dict[str, Any] | None:
+        return self.state.model
+
+    def configuration(self) -> dict[str, Any]:
+        return self.state.configuration()
 
     # --- startup -------------------------------------------------------------------------------
     def startup(self) -> None:
@@ -78,120 +81,71 @@ class Endpoint:
             raise ConfigError(f"url.{self.name}: {exc.message}") from None
 
     def _startup(self) -> None:
-        stored = self.store.load_config()
-        now = self._yaml_now()
-        prev = stored.get("yaml")
-        edited = prev is not None and any(now[k] != prev.get(k) for k in ("class", "params", "opts"))
-        prev = prev or {}
-        self.opts = _merge_opts(ModelOptions.from_dict(stored.get("opts")), now["opts"], prev.get("opts") or {})
-        self.opts.check()
-        stored_params = stored.get("params") or {}
-        self.class_name = stored_params.get("class")
-        self.params = dict(stored_params.get("params") or {})
-        if now["class"] is not None and now["class"] != prev.get("class"):
-            if now["class"] != self.class_name:
-                self.params = {}
-            self.class_name = now["class"]
-        self.params = _merge_values(self.params, now["params"], prev.get("params") or {})
-        if self.class_name:
-            spec = self.registry.estimator(self.class_name)
-            self.class_name = spec.name
-            self.params = spec.backend.coerce_params(spec, self.params)
+        stored = State.from_config(self.store.load_config())
+        now = yaml_settings(self.cfg)
+        prev = stored.yaml
+        edited = bool(prev) and any(now[k] != prev.get(k) for k in ("class", "params", "opts"))
+        state = merge_settings(stored, now, prev)
+        state.opts.check()
+        if state.class_name:
+            spec = self.registry.estimator(state.class_name)
+            state = replace(state, class_name=spec.name,
+                            params=spec.backend.coerce_params(spec, state.params))
 
         data_changed = self.cfg.data is not None and now["data"] != prev.get("data")
-        if data_changed:
-            self.cache = self._load_yaml_data()
-            self.store.save_data(self.cache)
-        else:
-            self.cache = self.store.load_data()
+        new_cache = read_yaml_data(self.cfg, self.transform) if data_changed else None
+        cache = new_cache if new_cache is not None else self.store.load_data(state.data)
 
-        self.model_info = stored.get("model")
+        served = None
         path_changed = now["path"] is not None and now["path"] != prev.get("path")
-        if now["path"] is not None and (path_changed or self.model_info is None):
-            self._adopt_model_file(now["path"])
-        elif self.model_info:
-            self._load_stored_model()
-        elif self.store.legacy_model() is not None:
-            self._adopt_model_file(str(self.store.legacy_model()))
+        hand_placed = self.store.hand_placed_model()
+        if now["path"] is not None and (path_changed or state.model is None):
+            state, served = self._adopt(state, Path(now["path"]))
+        elif state.model:
+            served = self._load_stored(state)
+        elif hand_placed is not None:
+            state, served = self._adopt(state, hand_placed)
 
-        retrain = edited or data_changed
-        if self.class_name and not self.cache.empty and now["path"] is None:
-            if self.served is None or retrain:
-                log.info("%s: training %s at startup on %d rows", self.name, self.class_name, len(self.cache))
-                self._train_on_cache()
-        self.yaml_snapshot = now
-        self._save_config()
+        if state.class_name and not cache.empty and now["path"] is None:
+            if served is None or edited or data_changed:
+                log.info("%s: training %s at startup on %d rows", self.name, state.class_name, len(cache))
+                state, served = self._trained_state(state, cache, state.opts)
+        self.cache = cache
+        self._commit(state, cache=new_cache, served=served)
 
-    def _yaml_now(self) -> dict[str, Any]:
-        model = self.cfg.model
-        return {
-            "class": model.get("class"),
-            "params": self.cfg.model_params,
-            "opts": self.cfg.model_opts,
-            "data": self.cfg.data.to_dict() if self.cfg.data else None,
-            "path": model.get("path"),
-        }
-
-    def _load_yaml_data(self) -> pd.DataFrame:
-        from mlhandler.data import is_database_url, read_file, read_sql
-
-        source = self.cfg.data
-        where = f"url.{self.name}.kwargs.data"
-        try:
-            if is_database_url(source.url):
-                frame = read_sql(source.url, source.table, source.query)
-            else:
-                frame = read_file(source.url, source.ext, source.sheet_name)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: {exc}.") from None
-        try:
-            return apply_transform(self.transform, frame)
-        except Exception as exc:  # noqa: BLE001 - a user transform may raise anything
-            raise ConfigError(f"{where}.transform failed on the YAML data: {exc}") from None
-
-    def _adopt_model_file(self, path: str) -> None:
-        from pathlib import Path
-
+    def _adopt(self, state: State, path: Path) -> tuple[State, Served]:
+        """Serve a model trained elsewhere: the YAML's model.path, or a model.pkl in config_dir."""
         from mlhandler.defaults import JOBLIB
 
-        if not Path(path).exists():
+        if not path.exists():
             raise ConfigError(f"url.{self.name}.kwargs.model.path: {path} does not exist.")
         try:
-            model = self.store.load_model_file(Path(path), JOBLIB)
+            model = self.store.load_model_file(path, JOBLIB)
         except ConfigError:
             raise
         except Exception as exc:  # noqa: BLE001 - unpickling can fail in many ways
             raise ConfigError(f"url.{self.name}: cannot load the model at {path}: {exc}") from None
-        spec = self._identify(model, path)
-        self.class_name = self.class_name or spec.name
-        info = self.store.save_model(model)
-        info.update(self._model_entry(spec, None, self.opts, {}))
-        self.model_info = info
-        self.served = Served(model, spec, None, self.opts, info)
+        spec = self._identify(model, str(path))
+        info = {**self.store.stage_model(model), **_model_entry(spec, None, state.opts, {})}
+        state = replace(state, class_name=state.class_name or spec.name, model=info)
+        return state, Served(model, spec, None, state.opts)
 
-    def _load_stored_model(self) -> None:
-        info = self.model_info
+    def _load_stored(self, state: State) -> Served:
+        info = state.model
         try:
             model = self.store.load_model(info)
         except ConfigError:
             raise
         except Exception as exc:  # noqa: BLE001
             raise ConfigError(
-                f"url.{self.name}: cannot load the saved model in {self.store.directory}: {exc}; "
-                f"delete it to start afresh."
+                f"url.{self.name}: cannot load the saved model {self.store.model_path(info)}: "
+                f"{exc}; delete config.json to start afresh."
             ) from None
-        schema = Schema.from_dict(info.get("schema"))
-        if not self.store.model_matches(info):
-            log.warning("%s: the model file is newer than config.json; its schema is unknown", self.name)
-            schema = None
-        spec = self._spec_for(info.get("class"), model)
-        opts = ModelOptions.from_dict(info.get("opts")) if info.get("opts") else self.opts
-        self.served = Served(model, spec, schema, opts, info)
-
-    def _spec_for(self, class_name: str | None, model: Any) -> EstimatorSpec:
-        if class_name and class_name in self.registry.estimators:
-            return self.registry.estimators[class_name]
-        return self._identify(model, str(self.store.directory))
+        spec = self.registry.estimators.get(info.get("class") or "") or self._identify(
+            model, str(self.store.model_path(info))
+        )
+        opts = ModelOptions.from_dict(info["opts"]) if info.get("opts") else state.opts
+        return Served(model, spec, Schema.from_dict(info.get("schema")), opts)
 
     def _identify(self, model: Any, where: str) -> EstimatorSpec:
         for backend in {id(s.backend): s.backend for s in self.registry.estimators.values()}.values():
@@ -257,39 +211,30 @@ class Endpoint:
         attrs = served.spec.backend.fitted_attrs(served.model) if served else {}
         return {**self.configuration(), "attrs": attrs}
 
-    def configuration(self) -> dict[str, Any]:
-        return {
-            "opts": self.opts.to_dict(),
-            "params": {"class": self.class_name, "params": self.params},
-        }
-
     def model_params(self) -> dict[str, Any]:
         served = self.require_model()
         return served.spec.backend.model_params(served.model)
 
-    # --- mutations ---------------------------------------------------------------------------
+    # --- mutations -----------------------------------------------------------------------------
     def mutate(self, operation, *args):
         """Run a mutating operation (configure, append, train, delete) under the endpoint lock."""
         with self.lock:
             return operation(*args)
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
-        from mlhandler.options import OPTION_NAMES
-
         args = dict(args)
         class_name = args.pop("class", None)
         if isinstance(class_name, list):
             class_name = class_name[-1]
         opts = self.opts.updated({k: args.pop(k) for k in list(args) if k in OPTION_NAMES})
         opts.check()
-        spec = None
-        params = dict(self.params)
+        spec, params = None, dict(self.state.params)
         if class_name:
             spec = self.registry.estimator(class_name)
-            if spec.name != self.class_name:
+            if spec.name != self.state.class_name:
                 params = {}
-        elif self.class_name:
-            spec = self.registry.estimator(self.class_name)
+        elif self.state.class_name:
+            spec = self.registry.estimator(self.state.class_name)
         if args:
             if spec is None:
                 raise BadRequest(
@@ -299,90 +244,78 @@ class Endpoint:
             params.update(args)
         if spec is not None:
             params = spec.backend.coerce_params(spec, params)
-        # Everything validated: store it.
-        self.opts = opts
-        if spec is not None:
-            self.class_name = spec.name
-        self.params = params
-        self._save_config()
+        self._commit(replace(
+            self.state, opts=opts, params=params,
+            class_name=spec.name if spec is not None else self.state.class_name,
+        ))
         return self.configuration()
 
     def append(self, frame: pd.DataFrame) -> dict[str, Any]:
         frame = self.incoming(frame, "appended")
         combined = self._appended(frame)
-        self.store.save_data(combined)
-        self.cache = combined
+        self._commit(self.state, cache=combined)
         return {"appended": len(frame), "rows": len(combined)}
 
     def train(self, frame: pd.DataFrame | None, opts: dict[str, Any], append: bool) -> dict[str, Any]:
         new_opts = self.opts.updated(opts)
         new_opts.check()
-        if not self.class_name:
+        if not self.state.class_name:
             raise BadRequest(
                 "No model class is set: PUT ?class=LogisticRegression (or any installed class) "
                 "first, or set model.class in the YAML."
             )
+        new_cache = None
         if frame is not None:
             frame = self.incoming(frame, "training")
-            cache = self._appended(frame) if append else frame.reset_index(drop=True)
-        else:
-            cache = self.cache
+            new_cache = self._appended(frame) if append else frame.reset_index(drop=True)
+        cache = new_cache if new_cache is not None else self.cache
         if cache.empty:
             raise BadRequest(
                 "There is no training data: send rows in the body, append them first, or set "
                 "data: in the YAML."
             )
-        trained = self._fit(cache, new_opts)
-        if frame is not None:
-            self.store.save_data(cache)
-            self.cache = cache
-        self.opts = new_opts
-        self._commit(trained)
-        return trained.result
+        state, served = self._trained_state(self.state, cache, new_opts)
+        self._commit(state, cache=new_cache, served=served)
+        return state.model["result"]
 
     def delete(self, targets: list[str], opt_names: list[str]) -> dict[str, Any]:
+        state, cache, served = self.state, None, KEEP
         for target in targets:
             if target == "model":
-                self.served = None
-                self.store.delete_model(self.model_info)
-                self.model_info = None
+                state, served = replace(state, model=None), None
             elif target == "cache":
-                self.cache = self.cache.iloc[0:0] if len(self.cache.columns) else pd.DataFrame()
-                self.store.save_data(self.cache)
+                cache = self.cache.iloc[0:0] if len(self.cache.columns) else pd.DataFrame()
             elif target == "opts":
                 if not opt_names:
                     raise BadRequest("Name the options to reset: ?delete=opts&_opts=include&_opts=….")
-                self.opts = self.opts.reset(opt_names)
-        self._save_config()
+                state = replace(state, opts=state.opts.reset(opt_names))
+        self._commit(state, cache=cache, served=served)
+        if "model" in targets:
+            # Otherwise a restart would adopt a hand-placed model.pkl again.
+            self.store.remove_hand_placed_model()
         return {"deleted": targets, **self.configuration()}
 
     # --- internals -----------------------------------------------------------------------------
-    def _train_on_cache(self) -> None:
-        self._commit(self._fit(self.cache, self.opts))
-
-    def _fit(self, data: pd.DataFrame, opts: ModelOptions) -> Trained:
-        spec = self.registry.estimator(self.class_name)
-        return _user_errors(
-            lambda: spec.backend.train(spec, self.params, data, opts), f"Training {spec.name} failed"
+    def _trained_state(self, state: State, cache: pd.DataFrame, opts: ModelOptions) -> tuple[State, Served]:
+        """Fit on `cache` and stage the model; the caller commits."""
+        spec = self.registry.estimator(state.class_name)
+        trained: Trained = _user_errors(
+            lambda: spec.backend.train(spec, state.params, cache, opts), f"Training {spec.name} failed"
         )
+        info = {**self.store.stage_model(trained.model),
+                **_model_entry(spec, trained.schema, opts, trained.result)}
+        return replace(state, opts=opts, model=info), Served(trained.model, spec, trained.schema, opts)
 
-    def _commit(self, trained: Trained) -> None:
-        spec = self.registry.estimator(self.class_name)
-        info = self.store.save_model(trained.model)
-        info.update(self._model_entry(spec, trained.schema, self.opts, trained.result))
-        self.model_info = info
-        self._save_config()
-        self.served = Served(trained.model, spec, trained.schema, self.opts, info)
-
-    def _model_entry(self, spec, schema, opts, result) -> dict[str, Any]:
-        return {
-            "class": spec.name,
-            "kind": spec.kind,
-            "schema": schema.to_dict() if schema else None,
-            "opts": opts.to_dict(),
-            "result": result,
-            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
+    def _commit(self, state: State, cache: pd.DataFrame | None = None, served: Any = KEEP) -> None:
+        """Stage the new cache, replace config.json (the commit point), then update memory."""
+        if cache is not None:
+            state = replace(state, data=self.store.stage_data(cache))
+        self.store.commit(state.to_config())
+        self.state = state
+        if cache is not None:
+            self.cache = cache
+        if served is not KEEP:
+            self.served = served
 
     def _appended(self, frame: pd.DataFrame) -> pd.DataFrame:
         cache = self.cache
@@ -399,43 +332,23 @@ class Endpoint:
             )
         frame = frame[list(cache.columns)]
         if not cache.empty:
-            from mlhandler.schema import Column, cast_series, dtype_family
-
             frame = frame.copy()
             for name in cache.columns:
                 column = Column(name, dtype_family(cache[name].dtype), str(cache[name].dtype))
                 frame[name] = cast_series(frame[name], column)
         return pd.concat([cache, frame], ignore_index=True)
 
-    def _save_config(self) -> None:
-        self.store.save_config(
-            {
-                **self.configuration(),
-                "model": self.model_info,
-                "yaml": self.yaml_snapshot or self._yaml_now(),
-            }
-        )
 
-
-def _merge_opts(current: ModelOptions, yaml_now: dict, yaml_prev: dict) -> ModelOptions:
-    changed = {k: v for k, v in yaml_now.items() if yaml_prev.get(k, MISSING) != v}
-    removed = [k for k in yaml_prev if k not in yaml_now]
-    try:
-        return current.updated(changed).reset(removed)
-    except BadRequest as exc:
-        raise ConfigError(f"model options: {exc.message}") from None
-
-
-def _merge_values(current: dict, yaml_now: dict, yaml_prev: dict) -> dict:
-    """YAML values that changed since the last start win; others keep what HTTP set."""
-    merged = dict(current)
-    for key, value in yaml_now.items():
-        if yaml_prev.get(key, MISSING) != value:
-            merged[key] = value
-    for key in yaml_prev:
-        if key not in yaml_now:
-            merged.pop(key, None)
-    return merged
+def _model_entry(spec: EstimatorSpec, schema: Schema | None, opts: ModelOptions,
+                 result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "class": spec.name,
+        "kind": spec.kind,
+        "schema": schema.to_dict() if schema else None,
+        "opts": opts.to_dict(),
+        "result": result,
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _user_errors(call, what: str):

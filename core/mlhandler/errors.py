@@ -35,6 +35,12 @@ class ServiceUnavailable(MLHandlerError):
     status = 503
 
 
+class StorageError(MLHandlerError):
+    """A write to config_dir failed (full disk, permissions): not a bug, and nothing changed."""
+
+    status = 507
+
+
 class ConfigError(MLHandlerError):
     """A mistake in the YAML or in the startup environment. The CLI prints it and exits 1."""
 

@@ -1,11 +1,24 @@
-"""One endpoint's `config_dir`: configuration (config.json), training data (data.parquet) and the
-model (written through the persistence hooks). Every write is atomic."""
+"""One endpoint's `config_dir`, with `config.json` as the single commit point.
+
+    config_dir/
+      config.json              configuration, YAML snapshot, and which data/model files are current
+      data/<version>.parquet   training data (the cache)
+      models/<version>/…       the model, written by the save_model hook (model.pkl for joblib)
+
+A change stages new data or model files under fresh version names, then atomically replaces
+config.json to point at them. A crash or a failed write at any moment leaves config.json naming a
+complete, consistent set of files — the old one or the new one. Versions config.json no longer
+names are pruned after each commit.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +26,32 @@ import orjson
 import pandas as pd
 import pluggy
 
-from mlhandler.atomic import recover_dir, write_bytes, write_with
-from mlhandler.errors import BadRequest, ConfigError
+from mlhandler.atomic import write_bytes, write_with
+from mlhandler.errors import BadRequest, ConfigError, StorageError
 from mlhandler.specs import SavedModel
 
 log = logging.getLogger("mlhandler")
 
 CONFIG_FILE = "config.json"
-DATA_FILE = "data.parquet"
-LEGACY_MODEL_FILE = "model.pkl"
+DATA_DIR = "data"
+MODELS_DIR = "models"
+HAND_PLACED_MODEL = "model.pkl"
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """A failed disk write (full disk, permissions) is reported as such, not as a bug."""
+    try:
+        yield
+    except OSError as exc:
+        raise StorageError(
+            f"Could not write {what}: {exc.strerror or exc}. Nothing was changed; check the disk "
+            f"space and permissions of the config_dir.",
+        ) from None
+
+
+def new_version() -> str:
+    return f"{time.time_ns():x}-{uuid.uuid4().hex[:6]}"
 
 
 class Store:
@@ -33,7 +63,7 @@ class Store:
         except OSError as exc:
             raise ConfigError(f"Cannot create config_dir {self.directory}: {exc}.") from None
 
-    # --- configuration -------------------------------------------------------------------------
+    # --- the commit point ----------------------------------------------------------------------
     def load_config(self) -> dict[str, Any]:
         path = self.directory / CONFIG_FILE
         if not path.exists():
@@ -43,41 +73,72 @@ class Store:
         except orjson.JSONDecodeError as exc:
             raise ConfigError(f"{path} is not valid JSON ({exc}); fix or delete it.") from None
 
-    def save_config(self, config: dict[str, Any]) -> None:
-        write_bytes(
-            self.directory / CONFIG_FILE,
-            orjson.dumps(config, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY),
-        )
+    def commit(self, config: dict[str, Any]) -> None:
+        """Make `config` (and the staged files it names) current, atomically."""
+        with storage_errors("the configuration"):
+            write_bytes(
+                self.directory / CONFIG_FILE,
+                orjson.dumps(config, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY),
+            )
+        self.prune(config)
+
+    def prune(self, config: dict[str, Any]) -> None:
+        """Remove data and model versions that config.json does not name, and stray temp files."""
+        keep = {config.get("data")}
+        if config.get("model"):
+            keep.add("/".join(config["model"]["path"].split("/")[:2]))  # models/<version>
+        for folder in (DATA_DIR, MODELS_DIR):
+            root = self.directory / folder
+            if not root.is_dir():
+                continue
+            for item in root.iterdir():
+                if f"{folder}/{item.name}" in keep:
+                    continue
+                try:
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+                except OSError as exc:  # pruning is housekeeping: never fail a request for it
+                    log.warning("could not remove %s: %s", item, exc)
+        for stray in self.directory.glob(".*.tmp"):
+            stray.unlink(missing_ok=True)
 
     # --- training data -------------------------------------------------------------------------
-    def load_data(self) -> pd.DataFrame:
-        path = self.directory / DATA_FILE
-        if not path.exists():
-            return pd.DataFrame()
-        return pd.read_parquet(path)
-
-    def save_data(self, frame: pd.DataFrame) -> None:
+    def stage_data(self, frame: pd.DataFrame) -> str:
+        """Write the cache to a new version file; return its path relative to config_dir."""
+        relative = f"{DATA_DIR}/{new_version()}.parquet"
         frame = frame.reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         try:
-            write_with(self.directory / DATA_FILE, lambda tmp: frame.to_parquet(tmp, index=False))
+            with storage_errors("the training data"):
+                write_with(self.directory / relative, lambda tmp: frame.to_parquet(tmp, index=False))
         except (TypeError, ValueError, OverflowError) as exc:
             # pyarrow refuses columns that mix types (e.g. numbers and text in one column).
             raise BadRequest(
                 f"The data cannot be stored: {exc}. Make every column hold one type of value.",
             ) from None
+        return relative
+
+    def load_data(self, relative: str | None) -> pd.DataFrame:
+        if not relative:
+            return pd.DataFrame()
+        path = self.directory / relative
+        if not path.exists():
+            raise ConfigError(f"{path}, named in config.json, is missing; restore it or delete config.json.")
+        return pd.read_parquet(path)
 
     # --- model ---------------------------------------------------------------------------------
-    def save_model(self, model: Any) -> dict[str, Any]:
-        saved: SavedModel | None = self.pm.hook.save_model(model=model, directory=self.directory)
+    def stage_model(self, model: Any) -> dict[str, Any]:
+        """Save the model through the save_model hook into a new version folder."""
+        version = f"{MODELS_DIR}/{new_version()}"
+        folder = self.directory / version
+        with storage_errors("the model"):
+            folder.mkdir(parents=True)
+            saved: SavedModel | None = self.pm.hook.save_model(model=model, directory=folder)
         if saved is None:
             raise RuntimeError("no plugin saved the model (the core's joblib store is missing)")
-        return {"format": saved.format, "path": saved.path, "sha256": self._digest(saved.path)}
+        return {"format": saved.format, "path": f"{version}/{saved.path}"}
 
     def load_model(self, info: dict[str, Any]) -> Any:
-        path = self.directory / info["path"]
-        recover_dir(path)
-        return self.load_model_file(path, info["format"])
+        return self.load_model_file(self.model_path(info), info["format"])
 
     def load_model_file(self, path: Path, fmt: str) -> Any:
         model = self.pm.hook.load_model(path=Path(path), format=fmt)
@@ -88,36 +149,14 @@ class Store:
             )
         return model
 
-    def model_matches(self, info: dict[str, Any]) -> bool:
-        """False when the model file is not the one config.json describes (a crash fell between
-        writing the model and writing config.json)."""
-        return info.get("sha256") in (None, self._digest(info["path"]))
-
     def model_path(self, info: dict[str, Any]) -> Path:
         return self.directory / info["path"]
 
-    def delete_model(self, info: dict[str, Any] | None) -> None:
-        names = {LEGACY_MODEL_FILE}
-        if info:
-            names.add(info["path"])
-        for name in names:
-            path = self.directory / name
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
-
-    def legacy_model(self) -> Path | None:
+    def hand_placed_model(self) -> Path | None:
         """A `model.pkl` placed in config_dir by hand: a model trained elsewhere."""
-        path = self.directory / LEGACY_MODEL_FILE
+        path = self.directory / HAND_PLACED_MODEL
         return path if path.is_file() else None
 
-    def _digest(self, relative: str) -> str | None:
-        path = self.directory / relative
-        if not path.is_file():
-            return None
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+    def remove_hand_placed_model(self) -> None:
+        (self.directory / HAND_PLACED_MODEL).unlink(missing_ok=True)
+

@@ -1,0 +1,56 @@
+"""What an endpoint persists in config.json (`State`), and the model it serves (`Served`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlhandler.options import ModelOptions
+from mlhandler.schema import Schema
+from mlhandler.specs import EstimatorSpec
+
+
+@dataclass(frozen=True)
+class State:
+    """The endpoint's configuration and which data and model files are current.
+
+    Immutable: a change builds a new State, commits it to config.json, then replaces the old one.
+    """
+
+    opts: ModelOptions = field(default_factory=ModelOptions)
+    class_name: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    data: str | None = None  # the cache file, relative to config_dir
+    model: dict[str, Any] | None = None  # format, path, class, kind, schema, opts, result, trained_at
+    yaml: dict[str, Any] = field(default_factory=dict)  # the YAML's settings at the last start
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "opts": self.opts.to_dict(),
+            "params": {"class": self.class_name, "params": self.params},
+        }
+
+    def to_config(self) -> dict[str, Any]:
+        return {**self.configuration(), "data": self.data, "model": self.model, "yaml": self.yaml}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> State:
+        params = config.get("params") or {}
+        return cls(
+            opts=ModelOptions.from_dict(config.get("opts")),
+            class_name=params.get("class"),
+            params=dict(params.get("params") or {}),
+            data=config.get("data"),
+            model=config.get("model"),
+            yaml=config.get("yaml") or {},
+        )
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model currently answering predictions, with what it was trained with."""
+
+    model: Any
+    spec: EstimatorSpec
+    schema: Schema | None
+    opts: ModelOptions
