@@ -6,7 +6,6 @@ A crash or kill at any moment leaves either the old file or the new one, never a
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,35 +39,6 @@ def write_with(target: Path, writer: Callable[[Path], None], suffix: str = "") -
     """Call `writer(tmp_path)` and atomically move the result to `target`."""
     with atomic_path(target, suffix) as tmp:
         writer(tmp)
-
-
-def replace_dir(target: Path, writer: Callable[[Path], None]) -> None:
-    """Write a whole folder: `writer(tmp_dir)` fills a fresh folder that then takes `target`'s
-    place. The swap is two renames; the old folder is kept as `<name>.old` until the new one is in
-    place, and readers recover it if a crash falls between the renames (see `recover_dir`)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    old = target.with_name(target.name + ".old")
-    try:
-        writer(tmp)
-        if old.exists():
-            shutil.rmtree(old)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-        if old.exists():
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-
-
-def recover_dir(target: Path) -> None:
-    old = Path(target).with_name(Path(target).name + ".old")
-    if old.exists() and not Path(target).exists():
-        os.replace(old, target)
 
 
 def _fsync(path: Path) -> None:

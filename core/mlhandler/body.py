@@ -8,6 +8,7 @@ reference accepted such bodies.
 from __future__ import annotations
 
 import pandas as pd
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
@@ -42,7 +43,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
         chunks.append(chunk)
     body = b"".join(chunks)
-    request._body = body  # let request.form() reparse the bytes we already read
+    # Starlette's request.form() reads request._body when it is set: it parses the bytes we
+    # already read (and counted) instead of the stream, which is consumed.
+    request._body = body
     return body
 
 
@@ -62,7 +65,8 @@ async def parse_body(request: Request, limit: int) -> pd.DataFrame | None:
                 f"multipart/form-data with files ({', '.join('.' + e for e in FILE_TYPES)}).",
             )
         kind = "json" if body.lstrip()[:1] in (b"[", b"{") else "csv"
-    return _read(body, kind, "The request body")
+    # Parsing is CPU work: keep it off the event loop.
+    return await run_in_threadpool(_read, body, kind, "The request body")
 
 
 async def _parse_multipart(request: Request, limit: int) -> pd.DataFrame:
@@ -73,7 +77,7 @@ async def _parse_multipart(request: Request, limit: int) -> pd.DataFrame:
     uploads = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
     if not uploads:
         raise BadRequest("The multipart body has no file: upload one with -F file=@data.csv.")
-    frames = []
+    files = []
     for upload in uploads:
         name = upload.filename or "upload"
         ext = ext_of(name)
@@ -86,8 +90,13 @@ async def _parse_multipart(request: Request, limit: int) -> pd.DataFrame:
         content = await upload.read()
         if not content.strip():
             raise BadRequest(f"Uploaded file {name!r} is empty; upload a file with rows.", file=name)
-        frames.append(_read(content, ext, f"Uploaded file {name!r}"))
+        files.append((content, ext, f"Uploaded file {name!r}"))
     await form.close()
+    return await run_in_threadpool(_read_all, files)
+
+
+def _read_all(files: list[tuple[bytes, str, str]]) -> pd.DataFrame:
+    frames = [_read(*file) for file in files]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 

@@ -22,7 +22,19 @@ def ext_of(name: str) -> str:
 
 
 def read_bytes(content: bytes, ext: str, name: str = "data") -> pd.DataFrame:
-    """Parse file content of type `ext` (one of FILE_TYPES)."""
+    """Parse file content of type `ext` (one of FILE_TYPES). Column names are text."""
+    return _text_columns(_read_bytes(content, ext, name))
+
+
+def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    # A spreadsheet header of numbers would otherwise give integer column names, which query
+    # strings, JSON and parquet all spell as text.
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _read_bytes(content: bytes, ext: str, name: str) -> pd.DataFrame:
     ext = ext.lower().lstrip(".")
     if ext not in FILE_TYPES:
         raise ValueError(
@@ -57,11 +69,7 @@ def read_file(path: str | Path, ext: str | None = None, sheet_name: Any = None) 
         raise ValueError(f"data file {path} does not exist")
     ext = (ext or ext_of(path.name)).lower().lstrip(".")
     if ext == "xlsx" and sheet_name is not None:
-        return pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl")
-    if ext == "parquet":
-        return pd.read_parquet(path)
-    if ext == "csv":
-        return pd.read_csv(path)
+        return _text_columns(pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl"))
     return read_bytes(path.read_bytes(), ext, name=str(path))
 
 
@@ -74,8 +82,8 @@ def read_sql(url: str, table: str | None, query: str | None) -> pd.DataFrame:
     try:
         with engine.connect() as conn:
             if table:
-                return pd.read_sql_table(table, conn)
-            return pd.read_sql_query(sa.text(query), conn)
+                return _text_columns(pd.read_sql_table(table, conn))
+            return _text_columns(pd.read_sql_query(sa.text(query), conn))
     except sa.exc.SQLAlchemyError as exc:
         raise ValueError(f"reading {table or 'the query'} from the database failed: {exc}") from None
     finally:

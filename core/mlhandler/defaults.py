@@ -40,7 +40,14 @@ def _render_json(payload: Any, context: dict) -> bytes:
 def _render_csv(payload: Any, context: dict) -> bytes:
     import pandas as pd
 
-    frame = payload if isinstance(payload, pd.DataFrame) else pd.DataFrame(payload)
+    if isinstance(payload, dict) and not any(isinstance(v, list | dict) for v in payload.values()):
+        payload = [payload]  # a flat object (e.g. ?_model) is one row
+    try:
+        frame = payload if isinstance(payload, pd.DataFrame) else pd.DataFrame(payload)
+    except ValueError as exc:
+        from mlhandler.errors import BadRequest
+
+        raise BadRequest(f"This answer has no table shape for CSV ({exc}); use _format=json.") from None
     return frame.to_csv(index=False).encode("utf-8")
 
 

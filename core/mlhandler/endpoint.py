@@ -1,9 +1,10 @@
 """One MLHandler endpoint: its persisted State, training data, current model, and the operations
 the HTTP layer calls.
 
-Operations are synchronous (they run in a worker thread). Mutating ones go through
-`Endpoint.mutate`, which serialises them per endpoint with a thread lock taken in the worker
-thread, so it holds whichever event loop the request came from.
+Operations are synchronous. Reads run in the shared worker threads. Mutations go through
+`Endpoint.mutate`, which runs them on the endpoint's own single-thread executor: they are
+serialised per endpoint by construction, and queued mutations wait in that executor's queue
+rather than holding shared worker threads, so predictions and other endpoints never starve.
 
 Every mutation ends in `_commit`: new data or model files are staged, config.json is replaced
 atomically (the one commit point), and only then does memory change. A failure before that
@@ -13,9 +14,11 @@ so they never wait for a training and never see half of one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,7 @@ class Endpoint:
             cfg.data.transform if cfg.data else None, registry.transforms, where
         )
         self.lock = threading.Lock()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mlhandler-{cfg.name}")
         self.state = State()
         self.cache = pd.DataFrame()
         self.served: Served | None = None
@@ -79,6 +83,9 @@ class Endpoint:
             raise
         except MLHandlerError as exc:
             raise ConfigError(f"url.{self.name}: {exc.message}") from None
+        except Exception as exc:  # noqa: BLE001 - any startup failure is reported, not a traceback
+            log.debug("startup of %s failed", self.name, exc_info=True)
+            raise ConfigError(f"url.{self.name}: startup failed: {type(exc).__name__}: {exc}") from None
 
     def _startup(self) -> None:
         stored = State.from_config(self.store.load_config())
@@ -106,7 +113,9 @@ class Endpoint:
         elif hand_placed is not None:
             state, served = self._adopt(state, hand_placed)
 
-        if state.class_name and not cache.empty and now["path"] is None:
+        # Startup training is the YAML's: it needs the YAML's own data and class.
+        yaml_trains = self.cfg.data is not None and now["class"] is not None and now["path"] is None
+        if yaml_trains and not cache.empty:
             if served is None or edited or data_changed:
                 log.info("%s: training %s at startup on %d rows", self.name, state.class_name, len(cache))
                 state, served = self._trained_state(state, cache, state.opts)
@@ -216,8 +225,14 @@ class Endpoint:
         return served.spec.backend.model_params(served.model)
 
     # --- mutations -----------------------------------------------------------------------------
-    def mutate(self, operation, *args):
-        """Run a mutating operation (configure, append, train, delete) under the endpoint lock."""
+    async def mutate(self, operation, *args):
+        """Run a mutating operation (configure, append, train, delete) on this endpoint's
+        single-thread executor, after the ones already queued."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self._locked, operation, args)
+
+    def _locked(self, operation, args):
+        # The lock also guards callers that run operations directly, outside the executor.
         with self.lock:
             return operation(*args)
 
@@ -284,7 +299,7 @@ class Endpoint:
             if target == "model":
                 state, served = replace(state, model=None), None
             elif target == "cache":
-                cache = self.cache.iloc[0:0] if len(self.cache.columns) else pd.DataFrame()
+                cache = pd.DataFrame()  # no columns either: the next append or train sets them
             elif target == "opts":
                 if not opt_names:
                     raise BadRequest("Name the options to reset: ?delete=opts&_opts=include&_opts=….")
@@ -334,7 +349,7 @@ class Endpoint:
         if not cache.empty:
             frame = frame.copy()
             for name in cache.columns:
-                column = Column(name, dtype_family(cache[name].dtype), str(cache[name].dtype))
+                column = Column(name, dtype_family(cache[name].dtype, cache[name]), str(cache[name].dtype))
                 frame[name] = cast_series(frame[name], column)
         return pd.concat([cache, frame], ignore_index=True)
 
@@ -357,5 +372,7 @@ def _user_errors(call, what: str):
         return call()
     except MLHandlerError:
         raise
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
+        # ValueError: bad values; TypeError: columns of mixed or unhashable types, params of the
+        # wrong type for a class. Both come from what the request or the stored config holds.
         raise BadRequest(f"{what}: {exc}") from None

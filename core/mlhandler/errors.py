@@ -31,10 +31,6 @@ class PayloadTooLarge(MLHandlerError):
     status = 413
 
 
-class ServiceUnavailable(MLHandlerError):
-    status = 503
-
-
 class StorageError(MLHandlerError):
     """A write to config_dir failed (full disk, permissions): not a bug, and nothing changed."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from mlhandler.body import parse_body
 from mlhandler.endpoint import Endpoint
@@ -19,9 +19,10 @@ from mlhandler.options import OPTION_NAMES
 from mlhandler.plugins import Registry
 
 ACTIONS = ("predict", "score", "append", "train", "retrain")
-# Query keys each POST action understands (besides _action and Gramex's _xsrf).
+# Query keys each POST action understands (besides _action and Gramex's _xsrf). Predictions also
+# take any other `_option`: the backend validates those (e.g. _proba for scikit-learn).
 ACTION_KEYS = {
-    "predict": {"_format", "_proba", "_interval"},
+    "predict": {"_format"},
     "score": {"_metric", "target_col"},
     "append": set(),
     "train": set(OPTION_NAMES),
@@ -67,10 +68,7 @@ class EndpointHandler:
         features = {k: v for k, v in args.items() if not k.startswith("_")}
         if not features:
             return await run_in_threadpool(self.page, request, args)
-        frame = rows_from_args(features)
-        options = {k: single(v) for k, v in args.items() if k.startswith("_")}
-        prediction = await run_in_threadpool(ep.predict, frame, options)
-        return self.render_prediction(prediction, args)
+        return await run_in_threadpool(self.predict, rows_from_args(features), args)
 
     # --- POST ----------------------------------------------------------------------------------
     async def post(self, request: Request, args: dict[str, list[str]]) -> Response:
@@ -81,7 +79,9 @@ class EndpointHandler:
                 f"Unknown _action={action!r}; use one of {', '.join(ACTIONS)}.", actions=list(ACTIONS)
             )
         allowed = ACTION_KEYS[action] | IGNORED_KEYS
-        unknown = sorted(k for k in args if k not in allowed)
+        unknown = sorted(
+            k for k in args if k not in allowed and not (action == "predict" and k.startswith("_"))
+        )
         if unknown:
             raise BadRequest(
                 f"_action={action} does not take {unknown}; it takes {sorted(ACTION_KEYS[action]) or 'no options'}."
@@ -92,9 +92,7 @@ class EndpointHandler:
         if action == "predict":
             if frame is None:
                 raise BadRequest("_action=predict needs rows in the body (JSON, CSV or a file upload).")
-            options = {k: single(v) for k, v in args.items() if k.startswith("_")}
-            prediction = await run_in_threadpool(ep.predict, frame, options)
-            return self.render_prediction(prediction, args)
+            return await run_in_threadpool(self.predict, frame, args)
         if action == "score":
             metric = single(args["_metric"]) if "_metric" in args else None
             target = single(args["target_col"]) if "target_col" in args else None
@@ -103,9 +101,9 @@ class EndpointHandler:
             raise BadRequest("_action=append needs rows in the body (JSON, CSV or a file upload).")
         opts = {k: single(v) for k, v in args.items() if k in OPTION_NAMES}
         if action == "append":
-            result = await run_in_threadpool(ep.mutate, ep.append, frame)
+            result = await ep.mutate(ep.append, frame)
         else:
-            result = await run_in_threadpool(ep.mutate, ep.train, frame, opts, action == "retrain")
+            result = await ep.mutate(ep.train, frame, opts, action == "retrain")
         return self.render(result, args)
 
     # --- PUT / DELETE --------------------------------------------------------------------------
@@ -115,7 +113,7 @@ class EndpointHandler:
             if key in ("include", "exclude", "cats", "nums") and key in args:
                 changes[key] = args[key]  # list options stay lists even with one value
         ep = self.endpoint
-        result = await run_in_threadpool(ep.mutate, ep.configure, changes)
+        result = await ep.mutate(ep.configure, changes)
         return self.render(result, args)
 
     async def delete(self, request: Request, args: dict[str, list[str]]) -> Response:
@@ -129,7 +127,7 @@ class EndpointHandler:
                 f"?_cache; got {dict(args) or 'nothing'}.",
             )
         ep = self.endpoint
-        result = await run_in_threadpool(ep.mutate, ep.delete, targets, args.get("_opts", []))
+        result = await ep.mutate(ep.delete, targets, args.get("_opts", []))
         return self.render(result, args)
 
     # --- rendering -----------------------------------------------------------------------------
@@ -142,7 +140,8 @@ class EndpointHandler:
         body = renderer.render(payload, {"endpoint": self.endpoint})
         return Response(body, status_code=status, media_type=renderer.media_type)
 
-    def render_prediction(self, prediction, args: dict[str, list[str]]) -> Response:
+    def predict(self, frame: pd.DataFrame, args: dict[str, list[str]]) -> Response:
+        prediction = self.endpoint.predict(frame, backend_options(args))
         payload = prediction.frame if prediction.frame is not None else prediction.values
         return self.render(payload, args)
 
@@ -153,19 +152,35 @@ class EndpointHandler:
 
     def download(self) -> Response:
         ep = self.endpoint
-        info = ep.model_info
-        if ep.served is None or info is None:
-            raise NotFound("No model is trained yet, so there is nothing to download; train one first.")
-        path = ep.store.model_path(info)
-        if path.is_dir():
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for item in sorted(path.rglob("*")):
-                    if item.is_file():
-                        archive.write(item, item.relative_to(path))
-            headers = {"Content-Disposition": f'attachment; filename="{path.name}.zip"'}
-            return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
-        return FileResponse(path, filename=path.name, media_type="application/octet-stream")
+        for _ in range(3):  # a training may replace (and prune) the file while we read it
+            info = ep.model_info
+            if ep.served is None or info is None:
+                raise NotFound("No model is trained yet, so there is nothing to download; train one first.")
+            path = ep.store.model_path(info)
+            try:
+                if path.is_dir():
+                    return _zip_response(path)
+                headers = {"Content-Disposition": f'attachment; filename="{path.name}"'}
+                return Response(path.read_bytes(), media_type="application/octet-stream", headers=headers)
+            except FileNotFoundError:
+                continue
+        raise NotFound("The model changed while downloading it; try again.")
+
+
+def _zip_response(path) -> Response:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in sorted(path.rglob("*")):
+            if item.is_file():
+                archive.write(item, item.relative_to(path))
+    headers = {"Content-Disposition": f'attachment; filename="{path.name}.zip"'}
+    return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+
+
+def backend_options(args: dict[str, list[str]]) -> dict[str, Any]:
+    """The `_options` of a prediction that are the backend's to interpret."""
+    core = {"_format", "_action", "_xsrf"}
+    return {k: single(v) for k, v in args.items() if k.startswith("_") and k not in core}
 
 
 def rows_from_args(features: dict[str, list[str]]) -> pd.DataFrame:
@@ -178,9 +193,19 @@ def rows_from_args(features: dict[str, list[str]]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(features)
     for name in frame.columns:
-        # Read values as a CSV reader would, so transforms see numbers where the data had numbers.
-        numbers = pd.to_numeric(frame[name].replace("", None), errors="coerce")
-        blank = frame[name] == ""
-        if numbers[~blank].notna().all():
-            frame[name] = numbers
+        frame[name] = _numbers_if_exact(frame[name])
     return frame
+
+
+def _numbers_if_exact(texts: pd.Series) -> pd.Series:
+    """Read values as numbers, as a CSV reader would, so transforms see numbers where the data
+    had numbers — but only when every value reads back as the same text ("007" stays text)."""
+    present = texts[texts != ""]
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.isna().any():
+        return texts
+    as_int = numbers.map(lambda v: float(v).is_integer()).all() and "." not in "".join(present)
+    shown = numbers.map(lambda v: str(int(v)) if as_int else repr(float(v)))
+    if not (shown.values == present.str.lstrip("+").values).all():
+        return texts
+    return pd.to_numeric(texts.replace("", None), errors="coerce")

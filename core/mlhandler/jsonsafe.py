@@ -54,8 +54,14 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 
 
 def frame_to_json(frame: pd.DataFrame) -> bytes:
-    """Records JSON for a frame, numbers as numbers, missing values as null."""
-    return frame.to_json(orient="records", double_precision=15, date_format="iso").encode("utf-8")
+    """Records JSON for a frame: numbers as numbers at full precision (floats round-trip
+    exactly), missing values as null, timestamps as ISO text."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return orjson.dumps(
+        frame.to_dict("records"),
+        default=_default,
+        option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
+    )
 
 
 def dumps(payload: Any) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from mlhandler.errors import BadRequest
@@ -103,6 +103,3 @@ def coerce_option(name: str, value: Any) -> Any:
         f"Unknown model option {name!r}; options are {list(OPTION_NAMES)}.", option=name
     )
 
-
-def option_fields() -> list[str]:
-    return [f.name for f in fields(ModelOptions)]

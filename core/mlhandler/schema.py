@@ -13,10 +13,18 @@ import numpy as np
 import pandas as pd
 
 from mlhandler.errors import BadRequest
+from mlhandler.jsonsafe import json_safe
+
+_INT_DTYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
-def dtype_family(dtype: Any) -> str:
-    """One of bool, int, float, datetime, str: the families GET values are cast into."""
+def dtype_family(dtype: Any, values: pd.Series | None = None) -> str:
+    """One of bool, int, float, datetime, str: the families GET values are cast into. For an
+    object column (e.g. booleans with nulls) the values decide."""
+    if values is not None and pd.api.types.is_object_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        return {"boolean": "bool", "integer": "int", "floating": "float",
+                "mixed-integer-float": "float", "datetime": "datetime"}.get(inferred, "str")
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     if pd.api.types.is_integer_dtype(dtype):
@@ -62,17 +70,18 @@ class Schema:
         cols = []
         for name in features:
             series = frame[name]
-            family = dtype_family(series.dtype)
+            family = dtype_family(series.dtype, series)
             categories = None
-            if name in cats or family == "str":
+            if name in cats or family in ("str", "bool"):
                 values = pd.unique(series.dropna())
                 if len(values) <= 200:
-                    categories = sorted((_plain(v) for v in values), key=str)
+                    categories = json_safe(sorted((_plain(v) for v in values), key=str))
             cols.append(Column(name, family, str(series.dtype), categories))
         tcol = None
         if target is not None and target in frame:
-            tcol = Column(target, dtype_family(frame[target].dtype), str(frame[target].dtype))
-        return cls(cols, tcol, [_plain(c) for c in classes] if classes is not None else None)
+            tseries = frame[target]
+            tcol = Column(target, dtype_family(tseries.dtype, tseries), str(tseries.dtype))
+        return cls(cols, tcol, json_safe([_plain(c) for c in classes]) if classes is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,9 +149,15 @@ def _convert(series: pd.Series, col: Column) -> pd.Series:
             return numbers.astype("float64")
         if not np.all(np.mod(numbers.to_numpy(dtype="float64"), 1) == 0):
             raise ValueError("it has a fractional part")
-        return numbers.astype(col.dtype)
+        limits = np.iinfo(np.dtype(col.dtype)) if col.dtype in _INT_DTYPES else np.iinfo(np.int64)
+        if numbers.dtype == object or numbers.min() < limits.min or numbers.max() > limits.max:
+            raise ValueError(f"it is outside the range of {col.dtype}")
+        return numbers.astype(col.dtype if col.dtype in _INT_DTYPES else "int64")
     if col.family == "bool":
-        return series.map(_to_bool).astype("boolean" if series.isna().any() else "bool")
+        values = series.map(_to_bool)
+        # Training columns of booleans with nulls are object columns of True/False/None.
+        return values.astype(object).where(values.notna(), None) if col.dtype == "object" else values.astype(
+            "boolean" if values.isna().any() else "bool")
     if col.family == "datetime":
         return pd.to_datetime(series)
     return _to_text(series)

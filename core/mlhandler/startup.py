@@ -37,11 +37,15 @@ def merge_settings(stored: State, now: dict[str, Any], prev: dict[str, Any]) -> 
     except BadRequest as exc:
         raise ConfigError(f"model options: {exc.message}") from None
     class_name, params = stored.class_name, dict(stored.params)
-    if now["class"] is not None and now["class"] != prev.get("class"):
-        if now["class"] != class_name:
-            params = {}
-        class_name = now["class"]
-    params = _merge_values(params, now["params"], prev.get("params") or {})
+    yaml_class = now["class"]
+    class_edited = yaml_class is not None and yaml_class != prev.get("class")
+    params_edited = now["params"] != (prev.get("params") or {})
+    if class_edited or (params_edited and yaml_class is not None and yaml_class != class_name):
+        # The author edited the model section: its class comes with its own params (params
+        # set over HTTP belonged to another class, or to this one before the edit).
+        class_name, params = yaml_class, dict(now["params"])
+    else:
+        params = _merge_values(params, now["params"], prev.get("params") or {})
     return State(opts=opts, class_name=class_name, params=params, data=stored.data,
                  model=stored.model, yaml=now)
 

@@ -28,6 +28,7 @@ import pluggy
 
 from mlhandler.atomic import write_bytes, write_with
 from mlhandler.errors import BadRequest, ConfigError, StorageError
+from mlhandler.jsonsafe import json_safe
 from mlhandler.specs import SavedModel
 
 log = logging.getLogger("mlhandler")
@@ -78,7 +79,8 @@ class Store:
         with storage_errors("the configuration"):
             write_bytes(
                 self.directory / CONFIG_FILE,
-                orjson.dumps(config, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY),
+                orjson.dumps(config, default=json_safe, option=orjson.OPT_INDENT_2
+                             | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
             )
         self.prune(config)
 

@@ -28,6 +28,7 @@ from mlhandler_sklearn.params import coerce_params
 from mlhandler_sklearn.pipeline import wrap_estimator
 
 SUPERVISED = ("classifier", "regressor")
+PREDICT_OPTIONS = {"_proba"}
 DEFAULT_METRIC = {"classifier": "accuracy", "regressor": "r2"}
 
 
@@ -99,16 +100,34 @@ class SklearnBackend:
 
     def predict(self, model: Any, data: pd.DataFrame, opts: ModelOptions, schema: Schema | None,
                 query: dict[str, Any]) -> Prediction:
+        unknown = sorted(set(query) - PREDICT_OPTIONS)
+        if unknown:
+            raise BadRequest(
+                f"scikit-learn models do not take {unknown} when predicting; they take "
+                f"{sorted(PREDICT_OPTIONS)}.",
+                unknown=unknown,
+            )
         X = _features(model, data, schema)
-        kind = kind_of(final_estimator(model))
-        if kind == "transformer" and not hasattr(model, "predict"):
-            return Prediction(values=np.asarray(model.transform(X)))
-        predicted = model.predict(X)
+        estimator = final_estimator(model)
+        name = type(estimator).__name__
+        if not hasattr(model, "predict"):
+            if not hasattr(model, "transform"):
+                raise BadRequest(
+                    f"{name} cannot predict on new data: it has neither predict nor transform. "
+                    f"Its fitted attributes are at ?_params.",
+                )
+            return Prediction(values=_dense(model.transform(X)))
+        predicted = _dense(model.predict(X))
+        proba = _probabilities(model, X, name) if _truthy(query.get("_proba")) else None
         target = opts.target_col
         if not target:
-            return Prediction(values=np.asarray(predicted))
+            if proba is not None:
+                raise BadRequest("_proba needs a target_col, so that rows can carry their probabilities.")
+            return Prediction(values=predicted)
         out = data.copy()
         out[target] = predicted
+        if proba is not None:
+            out = pd.concat([out, proba.set_index(out.index)], axis=1)
         return Prediction(frame=out)
 
     def score(self, model: Any, data: pd.DataFrame, opts: ModelOptions, schema: Schema | None,
@@ -126,7 +145,7 @@ class SklearnBackend:
             raise BadRequest(f"Every row's target {target!r} is missing; nothing to score.")
         X = _features(model, data, schema)
         y = data[target]
-        if schema is not None and schema.target is not None:
+        if schema is not None and schema.target is not None and schema.target.name == target:
             from mlhandler.schema import cast_series
 
             y = cast_series(y, schema.target)
@@ -188,8 +207,40 @@ def _score(model: Any, X: pd.DataFrame, y: pd.Series, metric: str) -> float:
             f"f1_weighted, roc_auc, r2 or neg_mean_absolute_error.",
             metrics=sorted(get_scorer_names()),
         )
-    value = get_scorer(metric)(model, X, y)
+    try:
+        value = get_scorer(metric)(model, X, y)
+    except (AttributeError, TypeError) as exc:
+        # e.g. roc_auc on a regressor, accuracy on a transformer: the model lacks the method.
+        raise BadRequest(
+            f"The metric {metric!r} does not apply to {type(final_estimator(model)).__name__}: "
+            f"{exc}. Choose a metric for this kind of model.",
+        ) from None
     return float(value)
+
+
+def _dense(values: Any) -> np.ndarray:
+    if hasattr(values, "toarray"):  # scipy sparse output (OneHotEncoder, KBinsDiscretizer…)
+        values = values.toarray()
+    return np.asarray(values)
+
+
+def _truthy(value: Any) -> bool:
+    if value is None:
+        return False
+    from mlhandler.options import parse_bool
+
+    return parse_bool(value if not isinstance(value, list) else value[-1], "_proba")
+
+
+def _probabilities(model: Any, X: pd.DataFrame, name: str) -> pd.DataFrame:
+    if not hasattr(model, "predict_proba"):
+        raise BadRequest(f"{name} does not give probabilities; drop _proba.")
+    try:
+        proba = model.predict_proba(X)
+    except AttributeError as exc:  # e.g. SVC(probability=False) has the method but refuses
+        raise BadRequest(f"{name} does not give probabilities here: {exc}") from None
+    classes = final_estimator(model).classes_
+    return pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
 
 
 BACKEND = SklearnBackend()

@@ -11,6 +11,7 @@ import orjson
 
 from mlhandler.errors import BadRequest
 from mlhandler.options import FALSE_WORDS, NONE_WORDS, TRUE_WORDS
+from mlhandler_sklearn.support import check_class, check_safe, required_estimators
 
 INT = re.compile(r"^[+-]?\d+$")
 FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.I)
@@ -30,6 +31,7 @@ def default_params(cls: type) -> dict[str, Any]:
 
 
 def coerce_params(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    check_class(cls)
     defaults = default_params(cls)
     unknown = sorted(k for k in raw if k not in defaults)
     if unknown:
@@ -40,14 +42,15 @@ def coerce_params(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
             allowed=sorted(defaults),
         )
     params = {key: coerce_value(value, defaults[key]) for key, value in raw.items()}
+    check_safe(cls, params)
+    required_estimators(cls, defaults, params)
     try:
         estimator = cls(**params)
     except TypeError as exc:
         raise BadRequest(f"{cls.__name__} cannot be built with {params}: {exc}.") from None
-    validate = getattr(estimator, "_validate_params", None)
-    if validate is not None:
+    if getattr(estimator, "_parameter_constraints", None) is not None:
         try:
-            validate()
+            estimator._validate_params()
         except (ValueError, TypeError) as exc:
             raise BadRequest(f"Bad parameter for {cls.__name__}: {exc}", params=params) from None
     return params
