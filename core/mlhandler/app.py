@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -38,8 +39,15 @@ def build_app(config: AppConfig, pm: pluggy.PluginManager | None = None) -> Star
         )
         for ep in endpoints
     ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        for endpoint in endpoints:  # let a running training finish; drop queued ones
+            endpoint.executor.shutdown(wait=True, cancel_futures=True)
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         exception_handlers={
             MLHandlerError: _domain_error,
             HTTPException: _http_error,
