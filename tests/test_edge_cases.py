@@ -16,6 +16,7 @@ import uuid
 from contextlib import contextmanager
 
 import httpx2
+import joblib
 import openpyxl
 import pandas as pd
 import pytest
@@ -23,6 +24,7 @@ import uvicorn
 from sklearn.linear_model import LogisticRegression
 
 from mlhandler.errors import ConfigError
+from tests.conftest import current_files
 
 ONE_PASSENGER = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
 IRIS_ROW = "sepal_length=5.1&sepal_width=3.5&petal_length=1.4&petal_width=0.2"
@@ -625,3 +627,37 @@ def test_append_new_columns_after_deleting_cache(titanic_client, iris):
     cache = assert_ok(titanic_client.get("/titanic?_cache"))
     assert len(cache) == 5
     assert list(cache[0]) == list(iris.columns)
+
+
+# --- YAML values that JSON cannot keep as they are ------------------------------------------------
+CLASS_WEIGHT_YAML = """
+url:
+  titanic:
+    pattern: /titanic
+    handler: MLHandler
+    kwargs:
+      config_dir: $YAMLPATH/models/titanic
+      data: {url: $YAMLPATH/titanic.csv}
+      model:
+        class: LogisticRegression
+        params: {class_weight: {0: 1, 1: 3}}
+        target_col: Survived
+        exclude: [PassengerId, Ticket, Cabin, Name]
+"""
+
+
+def test_int_keyed_yaml_param_survives_restarts_without_retraining(make_client, workdir):
+    """{0: 1} reads back from config.json as {"0": 1}: a restart must neither see that as an
+    edit (and retrain) nor hand scikit-learn the string keys (which match no class)."""
+    client = make_client(CLASS_WEIGHT_YAML)
+    _, model_file = current_files(workdir / "models" / "titanic")
+    assert joblib.load(model_file)[-1].class_weight == {0: 1, 1: 3}
+
+    restarted = make_client(CLASS_WEIGHT_YAML)
+    assert current_files(workdir / "models" / "titanic")[1] == model_file  # not retrained
+    r = restarted.post("/titanic?_action=train")
+    assert r.status_code == 200, r.text
+    _, retrained = current_files(workdir / "models" / "titanic")
+    assert retrained != model_file
+    assert joblib.load(retrained)[-1].class_weight == {0: 1, 1: 3}
+    assert client.get("/titanic?_params").status_code == 200

@@ -32,7 +32,7 @@ from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.plugins import Registry
 from mlhandler.schema import Column, Schema, cast_series, dtype_family
 from mlhandler.specs import EstimatorSpec
-from mlhandler.startup import merge_settings, read_yaml_data, yaml_settings
+from mlhandler.startup import merge_settings, read_yaml_data, same, yaml_settings
 from mlhandler.state import Served, State
 from mlhandler.store import Store
 from mlhandler.transform import apply_transform, resolve_transform
@@ -91,7 +91,7 @@ class Endpoint:
         stored = State.from_config(self.store.load_config())
         now = yaml_settings(self.cfg)
         prev = stored.yaml
-        edited = bool(prev) and any(now[k] != prev.get(k) for k in ("class", "params", "opts"))
+        edited = bool(prev) and any(not same(now[k], prev.get(k)) for k in ("class", "params", "opts"))
         state = merge_settings(stored, now, prev)
         state.opts.check()
         if state.class_name:
@@ -99,12 +99,12 @@ class Endpoint:
             state = replace(state, class_name=spec.name,
                             params=spec.backend.coerce_params(spec, state.params))
 
-        data_changed = self.cfg.data is not None and now["data"] != prev.get("data")
+        data_changed = self.cfg.data is not None and not same(now["data"], prev.get("data"))
         new_cache = read_yaml_data(self.cfg, self.transform) if data_changed else None
         cache = new_cache if new_cache is not None else self.store.load_data(state.data)
 
         served = None
-        path_changed = now["path"] is not None and now["path"] != prev.get("path")
+        path_changed = now["path"] is not None and not same(now["path"], prev.get("path"))
         hand_placed = self.store.hand_placed_model()
         if now["path"] is not None and (path_changed or state.model is None):
             state, served = self._adopt(state, Path(now["path"]))

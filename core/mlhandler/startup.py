@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError
+from mlhandler.jsonsafe import json_safe
 from mlhandler.options import ModelOptions
 from mlhandler.state import State
 from mlhandler.transform import Transform, apply_transform
@@ -30,6 +32,16 @@ def yaml_settings(cfg: EndpointConfig) -> dict[str, Any]:
     }
 
 
+def as_stored(value: Any) -> Any:
+    """`value` as it reads back from config.json (JSON turns {0: 1} into {"0": 1}), so that a
+    YAML value compares equal to its own snapshot."""
+    return orjson.loads(orjson.dumps(value, default=json_safe, option=orjson.OPT_NON_STR_KEYS))
+
+
+def same(yaml_value: Any, snapshot_value: Any) -> bool:
+    return as_stored(yaml_value) == snapshot_value
+
+
 def merge_settings(stored: State, now: dict[str, Any], prev: dict[str, Any]) -> State:
     """Options, class and params: the stored ones, except where the YAML changed since `prev`."""
     try:
@@ -39,7 +51,7 @@ def merge_settings(stored: State, now: dict[str, Any], prev: dict[str, Any]) -> 
     class_name, params = stored.class_name, dict(stored.params)
     yaml_class = now["class"]
     class_edited = yaml_class is not None and yaml_class != prev.get("class")
-    params_edited = now["params"] != (prev.get("params") or {})
+    params_edited = not same(now["params"], prev.get("params") or {})
     if class_edited or (params_edited and yaml_class is not None and yaml_class != class_name):
         # The author edited the model section: its class comes with its own params (params
         # set over HTTP belonged to another class, or to this one before the edit).
@@ -69,7 +81,7 @@ def read_yaml_data(cfg: EndpointConfig, transform: Transform | None) -> pd.DataF
 
 
 def _merge_opts(current: ModelOptions, yaml_now: dict, yaml_prev: dict) -> ModelOptions:
-    changed = {k: v for k, v in yaml_now.items() if yaml_prev.get(k, MISSING) != v}
+    changed = {k: v for k, v in yaml_now.items() if not same(v, yaml_prev.get(k, MISSING))}
     removed = [k for k in yaml_prev if k not in yaml_now]
     return current.updated(changed).reset(removed)
 
@@ -77,7 +89,9 @@ def _merge_opts(current: ModelOptions, yaml_now: dict, yaml_prev: dict) -> Model
 def _merge_values(current: dict, yaml_now: dict, yaml_prev: dict) -> dict:
     merged = dict(current)
     for key, value in yaml_now.items():
-        if yaml_prev.get(key, MISSING) != value:
+        # Changed since the last start: the YAML wins. Unchanged and still what is stored: take
+        # the YAML's own value, whose types ({0: 1} rather than {"0": 1}) JSON did not keep.
+        if not same(value, yaml_prev.get(key, MISSING)) or same(value, merged.get(key, MISSING)):
             merged[key] = value
     for key in yaml_prev:
         if key not in yaml_now:
