@@ -661,3 +661,16 @@ def test_int_keyed_yaml_param_survives_restarts_without_retraining(make_client, 
     assert retrained != model_file
     assert joblib.load(retrained)[-1].class_weight == {0: 1, 1: 3}
     assert client.get("/titanic?_params").status_code == 200
+
+
+def test_two_endpoints_cannot_share_a_config_dir(workdir):
+    from mlhandler.config import load_config
+
+    path = workdir / "shared_dir.yaml"
+    path.write_text(
+        "url:\n"
+        "  a: {pattern: /a, handler: MLHandler, kwargs: {config_dir: $YAMLPATH/models/same}}\n"
+        "  b: {pattern: /b, handler: MLHandler, kwargs: {config_dir: $YAMLPATH/models/same}}\n"
+    )
+    with pytest.raises(ConfigError, match="config_dir .* already used by url.a"):
+        load_config(path)

@@ -114,6 +114,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> AppConfi
     if not isinstance(urls, dict):
         raise ConfigError(f"{path.name}: `url:` must be a mapping of endpoint names to entries.")
     patterns: dict[str, str] = {}
+    config_dirs: dict[Path, str] = {}
     for name, entry in urls.items():
         endpoint = _endpoint(str(name), entry, app, path)
         if endpoint is None:
@@ -123,7 +124,15 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> AppConfi
                 f"url.{name}: pattern {endpoint.pattern!r} is already used by url."
                 f"{patterns[endpoint.pattern]}; give each endpoint its own pattern."
             )
+        folder = endpoint.config_dir.resolve()
+        if folder in config_dirs:
+            # Each endpoint commits its own config.json there: sharing would lose changes.
+            raise ConfigError(
+                f"url.{name}: config_dir {folder} is already used by url.{config_dirs[folder]}; "
+                f"give each endpoint its own config_dir."
+            )
         patterns[endpoint.pattern] = name
+        config_dirs[folder] = name
         app.endpoints.append(endpoint)
     if not app.endpoints:
         raise ConfigError(f"{path.name} has no `url:` entry with `handler: MLHandler`.")
