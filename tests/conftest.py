@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from mlhandler.app import build_app
 from mlhandler.config import load_config
+from tests.helpers import BLANK_YAML, TITANIC_YAML
 
 DATA = Path(__file__).parent / "data"
 
@@ -52,32 +53,6 @@ def make_client(workdir: Path) -> Callable[..., TestClient]:
     yield make
     for client in clients:
         client.close()
-
-
-TITANIC_YAML = """
-url:
-  titanic:
-    pattern: /$YAMLURL/titanic
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/titanic
-      data:
-        url: $YAMLPATH/titanic.csv
-      model:
-        class: LogisticRegression
-        target_col: Survived
-        exclude: [PassengerId, Ticket, Cabin, Name]
-        cats: [Embarked, Sex, Pclass]
-"""
-
-BLANK_YAML = """
-url:
-  blank:
-    pattern: /blank
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/blank
-"""
 
 
 @pytest.fixture

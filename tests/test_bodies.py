@@ -7,39 +7,25 @@ import io
 import json
 from collections.abc import Callable
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-FEATURES = ["Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
-CATS = ["Pclass", "Sex", "Embarked"]
-NUMS = ["Age", "SibSp", "Parch", "Fare"]
-TARGET = "Survived"
-EXCLUDE = ["PassengerId", "Ticket", "Cabin", "Name"]
+from tests.helpers import (
+    CATS,
+    EXCLUDE,
+    FEATURES,
+    TARGET,
+    TITANIC_YAML,
+    assert_error,
+    downloaded_model,
+    local_pipeline,
+)
 
+# The seed endpoint with a 1 KB body limit.
 SMALL_LIMIT_YAML = """
 app:
-  max_body_mb: 0.001
-url:
-  titanic:
-    pattern: /titanic
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/titanic
-      data:
-        url: $YAMLPATH/titanic.csv
-      model:
-        class: LogisticRegression
-        target_col: Survived
-        exclude: [PassengerId, Ticket, Cabin, Name]
-        cats: [Embarked, Sex, Pclass]
-"""
+  max_body_mb: 0.001""" + TITANIC_YAML
 
 
 # --- building bodies -----------------------------------------------------------------------------
@@ -95,26 +81,6 @@ BODIES: dict[str, Callable[[pd.DataFrame], dict]] = {
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def local_pipeline(data: pd.DataFrame) -> Pipeline:
-    frame = data[FEATURES + [TARGET]].dropna().drop_duplicates()
-    cats = Pipeline([
-        ("impute", SimpleImputer(strategy="most_frequent")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-    ])
-    nums = Pipeline([("impute", SimpleImputer()), ("scale", StandardScaler())])
-    model = Pipeline([
-        ("transform", ColumnTransformer([("cats", cats, CATS), ("nums", nums, NUMS)])),
-        ("lr", LogisticRegression()),
-    ])
-    return model.fit(frame[FEATURES], frame[TARGET])
-
-
-def downloaded_model(client, path: str = "/titanic"):
-    r = client.get(f"{path}?_download")
-    assert r.status_code == 200, r.text
-    return joblib.load(io.BytesIO(r.content))
-
-
 def normalise(rows: list[dict], columns: list[str]) -> list[list]:
     """Rows as plain lists with missing values as None and whole floats as ints, for comparing."""
     out = []
@@ -129,16 +95,6 @@ def normalise(rows: list[dict], columns: list[str]) -> list[list]:
             values.append(v)
         out.append(values)
     return out
-
-
-def assert_error(r, status: int, *words: str) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith("application/json"), r.headers["content-type"]
-    body = r.json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    for word in words:
-        assert word.lower() in body["error"].lower(), (word, body["error"])
-    return body
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,24 +16,9 @@ import httpx2
 import pytest
 from sklearn.utils import all_estimators
 
-MLHANDLER = Path(sys.executable).parent / "mlhandler"
-ROW = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
+from tests.helpers import ROW, TITANIC_YAML, free_port
 
-TITANIC_ENDPOINT = """
-url:
-  titanic:
-    pattern: /$YAMLURL/titanic
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/titanic
-      data:
-        url: $YAMLPATH/titanic.csv
-      model:
-        class: LogisticRegression
-        target_col: Survived
-        exclude: [PassengerId, Ticket, Cabin, Name]
-        cats: [Embarked, Sex, Pclass]
-"""
+MLHANDLER = Path(sys.executable).parent / "mlhandler"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -55,12 +39,6 @@ def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.Completed
         env=clean_env(**env),
         timeout=300,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- plugins -------------------------------------------------------------------------------------
@@ -114,23 +92,23 @@ def test_disabled_plugin_is_omitted():
 BAD_YAMLS = {
     "invalid-yaml": ("url: [unclosed\n  titanic: {\n", "bad.yaml"),
     "unknown-key": (
-        TITANIC_ENDPOINT.replace("config_dir:", "confg_dir:"),
+        TITANIC_YAML.replace("config_dir:", "confg_dir:"),
         "confg_dir",
     ),
     "unknown-class": (
-        TITANIC_ENDPOINT.replace("class: LogisticRegression", "class: NoSuchEstimator"),
+        TITANIC_YAML.replace("class: LogisticRegression", "class: NoSuchEstimator"),
         "NoSuchEstimator",
     ),
     "undefined-variable": (
-        TITANIC_ENDPOINT.replace("$YAMLPATH/models", "$MLH_CLI_UNDEFINED/models"),
+        TITANIC_YAML.replace("$YAMLPATH/models", "$MLH_CLI_UNDEFINED/models"),
         "MLH_CLI_UNDEFINED",
     ),
     "failed-startup-training": (
-        TITANIC_ENDPOINT.replace("target_col: Survived", "target_col: NoSuchColumn"),
+        TITANIC_YAML.replace("target_col: Survived", "target_col: NoSuchColumn"),
         "NoSuchColumn",
     ),
     "missing-data-file": (
-        TITANIC_ENDPOINT.replace("titanic.csv", "nowhere.csv"),
+        TITANIC_YAML.replace("titanic.csv", "nowhere.csv"),
         "nowhere.csv",
     ),
     "missing-yaml-file": (None, "nowhere.yaml"),
@@ -199,7 +177,7 @@ def serve_and_predict(workdir: Path, args: list[str], port: int) -> list:
 
 def test_serve_on_port_from_command_line(workdir):
     port, yaml_port = free_port(), free_port()
-    text = f"app:\n  listen: {{host: 127.0.0.1, port: {yaml_port}}}\n" + TITANIC_ENDPOINT
+    text = f"app:\n  listen: {{host: 127.0.0.1, port: {yaml_port}}}\n" + TITANIC_YAML
     (workdir / "app.yaml").write_text(text, encoding="utf-8")
     rows = serve_and_predict(workdir, ["--port", str(port)], port)
     assert [row["Survived"] for row in rows] == [0]
@@ -208,7 +186,7 @@ def test_serve_on_port_from_command_line(workdir):
 
 def test_serve_on_port_from_yaml(workdir):
     port = free_port()
-    text = f"app:\n  listen: {{host: 127.0.0.1, port: {port}}}\n" + TITANIC_ENDPOINT
+    text = f"app:\n  listen: {{host: 127.0.0.1, port: {port}}}\n" + TITANIC_YAML
     (workdir / "app.yaml").write_text(text, encoding="utf-8")
     rows = serve_and_predict(workdir, [], port)
     assert [row["Survived"] for row in rows] == [0]

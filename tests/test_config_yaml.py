@@ -18,9 +18,7 @@ from mlhandler.app import build_app
 from mlhandler.config import load_config
 from mlhandler.errors import ConfigError
 from tests.conftest import current_files
-
-ROW = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
-FEMALE_ROW = "Sex=female&Age=30&SibSp=0&Parch=0&Fare=80&Pclass=1&Embarked=C"
+from tests.helpers import FEMALE_ROW, ROW, cache_frame, survived
 
 
 def titanic_yaml(data: str = "url: $YAMLPATH/titanic.csv", model: str = "", extra: str = "") -> str:
@@ -63,17 +61,6 @@ def build(path: Path):
     return build_app(load_config(path))
 
 
-def survived(response) -> list:
-    assert response.status_code == 200, response.text
-    return [row["Survived"] for row in response.json()]
-
-
-def cache_of(client, pattern: str = "/titanic") -> pd.DataFrame:
-    r = client.get(f"{pattern}?_cache")
-    assert r.status_code == 200, r.text
-    return pd.DataFrame(r.json())
-
-
 @pytest.fixture
 def user_module(workdir, monkeypatch):
     """Write a uniquely named Python module next to the YAML; forget it after the test."""
@@ -101,7 +88,7 @@ def test_yamlpath_is_the_yaml_folder(make_client, workdir, titanic):
     endpoint = config.endpoints[0]
     assert Path(endpoint.config_dir).resolve() == (sub / "models" / "titanic").resolve()
     assert Path(endpoint.data.url).resolve() == (sub / "local.csv").resolve()
-    assert len(cache_of(client)) == 100
+    assert len(cache_frame(client)) == 100
     assert (sub / "models" / "titanic" / "config.json").is_file()
 
 
@@ -174,7 +161,7 @@ def test_module_next_to_yaml_is_importable(make_client, titanic, user_module):
         """
     )
     client = make_client(titanic_yaml(data=f"url: $YAMLPATH/titanic.csv\ntransform: {module}.clean"))
-    cache = cache_of(client)
+    cache = cache_frame(client)
     expected = titanic["Name"].str.extract(r",\s*([^.]+)\.", expand=False)
     assert cache["Title"].tolist() == expected.tolist()
     assert "Mr" in set(cache["Title"])
@@ -188,7 +175,7 @@ def test_transform_expression_over_data(make_client, titanic):
             'transform: "data.assign(Fare=data.Fare.fillna(0), Family=data.SibSp + data.Parch)"'
         )
     )
-    cache = cache_of(client)
+    cache = cache_frame(client)
     assert cache["Family"].tolist() == (titanic["SibSp"] + titanic["Parch"]).tolist()
     assert list(cache.columns) == [*titanic.columns, "Family"]
     assert client.get(f"/titanic?{ROW}").status_code == 200
@@ -209,7 +196,7 @@ def test_transform_runs_once_on_every_dataset(make_client, titanic, user_module)
     client = make_client(titanic_yaml(data=f"url: $YAMLPATH/titanic.csv\ntransform: {module}.clean"))
     calls = sys.modules[module].CALLS
     assert calls == [len(titanic)]  # the YAML data, once; startup training does not redo it
-    assert (cache_of(client)["Seen"] == 1).all()
+    assert (cache_frame(client)["Seen"] == 1).all()
 
     assert survived(client.get(f"/titanic?{ROW}")) == [0]
     assert calls[1:] == [1]
@@ -258,7 +245,7 @@ WRITERS = {
 def test_data_url_file_types(make_client, workdir, titanic, ext):
     WRITERS[ext](titanic, workdir / f"passengers.{ext}")
     client = make_client(titanic_yaml(data=f"url: $YAMLPATH/passengers.{ext}"))
-    cache = cache_of(client)
+    cache = cache_frame(client)
     assert list(cache.columns) == list(titanic.columns)
     assert len(cache) == len(titanic)
     assert cache["PassengerId"].tolist() == titanic["PassengerId"].tolist()
@@ -277,7 +264,7 @@ def test_data_from_sqlite_table(make_client, workdir, titanic):
     client = make_client(
         titanic_yaml(data="url: sqlite:///$YAMLPATH/titanic.db\ntable: passengers")
     )
-    cache = cache_of(client)
+    cache = cache_frame(client)
     assert len(cache) == len(titanic)
     assert cache["PassengerId"].tolist() == titanic["PassengerId"].tolist()
     assert survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [0, 1]
@@ -292,7 +279,7 @@ def test_data_from_sqlite_query(make_client, workdir, titanic):
         )
     )
     expected = titanic[titanic["Pclass"].isin([1, 3])]
-    cache = cache_of(client)
+    cache = cache_frame(client)
     assert len(cache) == len(expected)
     assert sorted(cache["PassengerId"]) == sorted(expected["PassengerId"])
     assert set(cache["Pclass"]) == {1, 3}

@@ -5,40 +5,9 @@ from __future__ import annotations
 
 import sys
 
-import pandas as pd
 import pytest
 
-ONE_PASSENGER = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
-
-IRIS_YAML = """
-url:
-  iris:
-    pattern: /iris
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/iris
-      data:
-        url: $YAMLPATH/iris.csv
-"""
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False)
-
-
-def post_csv(client, url: str, frame: pd.DataFrame):
-    return client.post(url, content=csv_text(frame), headers={"Content-Type": "text/csv"})
-
-
-def assert_error(res, status: int, *words: str) -> str:
-    """A JSON error with the given 4xx status whose message names every word."""
-    assert res.status_code == status, f"{res.status_code}: {res.text}"
-    assert res.headers["content-type"].startswith("application/json")
-    body = res.json()
-    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]
-    for word in words:
-        assert word.lower() in body["error"].lower(), f"{word!r} not in {body['error']!r}"
-    return body["error"]
+from tests.helpers import IRIS_YAML, ROW, assert_error, post_csv
 
 
 def params(client, path: str) -> dict:
@@ -96,7 +65,7 @@ def test_train_with_target_not_in_data(titanic_client, titanic):
     res = post_csv(titanic_client, "/titanic?_action=train", titanic.drop(columns=["Survived"]))
     assert_error(res, 400, "Survived")
     assert cache_len(titanic_client, "/titanic") == len(titanic)
-    assert titanic_client.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert titanic_client.get(f"/titanic?{ROW}").status_code == 200
 
 
 def test_train_with_no_data_at_all(blank_client):
@@ -255,7 +224,7 @@ def test_value_that_cannot_be_cast(titanic_client):
 
 
 def test_get_features_repeated_unevenly(titanic_client):
-    res = titanic_client.get(f"/titanic?{ONE_PASSENGER}&Age=30")
+    res = titanic_client.get(f"/titanic?{ROW}&Age=30")
     assert_error(res, 400, "Age")
 
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import os
-import socket
 import textwrap
 import threading
 import time
@@ -31,9 +30,8 @@ from mlhandler.config import load_config
 from mlhandler.endpoint import Endpoint
 from mlhandler_sklearn.backend import SklearnBackend
 from tests.conftest import current_files
+from tests.helpers import FEMALE_ROW, ROW, csv_body, free_port, json_body, survived
 
-ROW = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
-FEMALE_ROW = "Sex=female&Age=30&SibSp=0&Parch=0&Fare=80&Pclass=1&Embarked=C"
 CORE_FILES = {"config.json", "data", "models"}
 
 
@@ -80,26 +78,6 @@ def leftovers(directory: Path) -> list[str]:
     )
 
 
-def survived(response) -> list:
-    assert response.status_code == 200, response.text
-    return [row["Survived"] for row in response.json()]
-
-
-def csv_body(frame: pd.DataFrame) -> dict:
-    return {
-        "content": frame.to_csv(index=False).encode(),
-        "headers": {"Content-Type": "text/csv"},
-    }
-
-
-def json_body(frame: pd.DataFrame) -> dict:
-    """Records as JSON (NaN as null), which TestClient's `json=` refuses to encode."""
-    return {
-        "content": frame.to_json(orient="records").encode(),
-        "headers": {"Content-Type": "application/json"},
-    }
-
-
 def flipped(titanic: pd.DataFrame) -> pd.DataFrame:
     return titanic.assign(Survived=1 - titanic["Survived"])
 
@@ -109,12 +87,6 @@ def no_crash_client(workdir: Path, yaml_text: str) -> TestClient:
     path = workdir / "app.yaml"
     path.write_text(yaml_text)
     return TestClient(build_app(load_config(path)), raise_server_exceptions=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

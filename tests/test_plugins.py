@@ -27,6 +27,7 @@ from mlhandler.plugins import Registry, disabled_plugins, get_plugin_manager
 from mlhandler.schema import Schema
 from mlhandler.specs import SavedModel
 from tests.conftest import current_files
+from tests.helpers import BLANK_YAML, IRIS_YAML
 
 POINTS = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 9.0]})
 POINTS_MEAN = 21.0 / 4  # mean of y, computed by hand
@@ -45,24 +46,7 @@ url:
         target_col: y
 """
 
-BLANK_YAML = """
-url:
-  blank:
-    pattern: /blank
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/blank
-"""
-
-LOGREG_YAML = """
-url:
-  iris:
-    pattern: /iris
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/iris
-      data:
-        url: $YAMLPATH/iris.csv
+LOGREG_YAML = IRIS_YAML + """\
       model:
         class: LogisticRegression
         target_col: species
@@ -532,18 +516,7 @@ def test_existing_model_file_is_identified_by_backend(make_client, workdir):
 # --- save_model / load_model -----------------------------------------------------------------
 
 
-TWO_ENDPOINTS_YAML = POINTS_YAML + """
-  iris:
-    pattern: /iris
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/iris
-      data:
-        url: $YAMLPATH/iris.csv
-      model:
-        class: LogisticRegression
-        target_col: species
-"""
+TWO_ENDPOINTS_YAML = POINTS_YAML + LOGREG_YAML.removeprefix("\nurl:\n")
 
 
 def test_persistence_plugin_saves_and_loads_its_models(make_client, workdir, points):

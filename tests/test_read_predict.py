@@ -10,19 +10,22 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-FEATURES = ["Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
-CATS = ["Pclass", "Sex", "Embarked"]
-NUMS = ["Age", "SibSp", "Parch", "Fare"]
-TARGET = "Survived"
-SEED_QUERY = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
+from tests.helpers import (
+    CATS,
+    FEATURES,
+    ROW,
+    TARGET,
+    TITANIC_YAML,
+    assert_error,
+    downloaded_model,
+    json_body,
+    local_pipeline,
+)
 
 IRIS_PCA_YAML = """
 url:
@@ -39,51 +42,13 @@ url:
         exclude: [species]
 """
 
-TEMPLATE_YAML = """
-url:
-  titanic:
-    pattern: /titanic
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/titanic
+# The seed endpoint with its own page template.
+TEMPLATE_YAML = TITANIC_YAML + """\
       template: $YAMLPATH/page.html
-      data:
-        url: $YAMLPATH/titanic.csv
-      model:
-        class: LogisticRegression
-        target_col: Survived
-        exclude: [PassengerId, Ticket, Cabin, Name]
-        cats: [Embarked, Sex, Pclass]
 """
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def local_pipeline(titanic: pd.DataFrame) -> Pipeline:
-    """The seed model, built and fitted independently with scikit-learn (api.md §2.5)."""
-    frame = titanic[FEATURES + [TARGET]].dropna().drop_duplicates()
-    cats = Pipeline([
-        ("impute", SimpleImputer(strategy="most_frequent")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-    ])
-    nums = Pipeline([("impute", SimpleImputer()), ("scale", StandardScaler())])
-    model = Pipeline([
-        ("transform", ColumnTransformer([("cats", cats, CATS), ("nums", nums, NUMS)])),
-        ("lr", LogisticRegression()),
-    ])
-    return model.fit(frame[FEATURES], frame[TARGET])
-
-
-def downloaded_model(client, path: str = "/titanic"):
-    r = client.get(f"{path}?_download")
-    assert r.status_code == 200, r.text
-    return joblib.load(io.BytesIO(r.content))
-
-
-def records_body(frame: pd.DataFrame) -> dict:
-    """Keyword arguments for client.post sending `frame` as JSON records (NaN → null)."""
-    return {"content": frame.to_json(orient="records"), "headers": {"Content-Type": "application/json"}}
-
-
 def shows_number(html: str, value: float) -> bool:
     """The page shows `value` in some usual rounding (0.8103, 0.810, 81.03%…)."""
     forms = [f"{value:.{n}f}" for n in (2, 3, 4)] + [f"{value:.{n}g}" for n in (3, 4, 6)]
@@ -91,19 +56,9 @@ def shows_number(html: str, value: float) -> bool:
     return any(form in html for form in forms)
 
 
-def assert_error(r, status: int, *words: str) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    for word in words:
-        assert word.lower() in body["error"].lower(), (word, body["error"])
-    return body
-
-
 # --- GET predict ---------------------------------------------------------------------------------
 def test_get_predict_single_row_seed(titanic_client, titanic):
-    r = titanic_client.get(f"/titanic?{SEED_QUERY}")
+    r = titanic_client.get(f"/titanic?{ROW}")
     assert r.status_code == 200, r.text
     rows = r.json()
     assert isinstance(rows, list) and len(rows) == 1
@@ -118,7 +73,7 @@ def test_get_predict_single_row_seed(titanic_client, titanic):
 
 
 def test_get_predict_values_cast_to_training_dtypes(titanic_client):
-    row = titanic_client.get(f"/titanic?{SEED_QUERY}").json()[0]
+    row = titanic_client.get(f"/titanic?{ROW}").json()[0]
     # Age is float in titanic.csv, Pclass/SibSp/Parch are ints, Fare float, Sex text.
     assert isinstance(row["Age"], float) and row["Age"] == 22.0
     assert type(row["Pclass"]) is int and row["Pclass"] == 3
@@ -131,7 +86,7 @@ def test_get_predict_values_cast_to_training_dtypes(titanic_client):
 
 def test_get_predict_age_without_decimals_in_raw_json(titanic_client):
     # The JSON text itself must carry Age as a float (22.0), as the training column is float.
-    text = titanic_client.get(f"/titanic?{SEED_QUERY}").text
+    text = titanic_client.get(f"/titanic?{ROW}").text
     assert '"Age":22.0' in text.replace(" ", "")
     assert '"Pclass":3,' in text.replace(" ", "") or '"Pclass":3}' in text.replace(" ", "")
 
@@ -298,7 +253,7 @@ def test_download_is_model_pkl_that_predicts_like_endpoint(titanic_client, titan
     model = joblib.load(io.BytesIO(r.content))
     assert hasattr(model, "predict")
     sample = titanic.head(60)
-    out = titanic_client.post("/titanic?_action=predict", **records_body(sample))
+    out = titanic_client.post("/titanic?_action=predict", **json_body(sample))
     assert out.status_code == 200, out.text
     assert [row[TARGET] for row in out.json()] == model.predict(sample[FEATURES]).tolist()
     # and matches an independently fitted pipeline
@@ -380,7 +335,7 @@ def test_user_template_renders_with_handler_and_data(make_client, workdir, titan
     assert f"<p id=cols>{','.join(titanic.columns)}</p>" in r.text
     assert "Braund, Mr. Owen Harris" in r.text
     # predictions still work with a template configured
-    assert client.get(f"/titanic?{SEED_QUERY}").status_code == 200
+    assert client.get(f"/titanic?{ROW}").status_code == 200
 
 
 # --- POST predict --------------------------------------------------------------------------------
@@ -388,7 +343,7 @@ def test_post_predict_rows_in_order_with_duplicates_and_missing(titanic_client, 
     sample = titanic.iloc[[5, 0, 1, 0, 17, 1, 19, 0]].reset_index(drop=True)  # rows 5, 17, 19 lack Age
     assert sample["Age"].isna().sum() >= 2
     for url in ("/titanic?_action=predict", "/titanic"):
-        r = titanic_client.post(url, **records_body(sample))
+        r = titanic_client.post(url, **json_body(sample))
         assert r.status_code == 200, r.text
         out = r.json()
         assert len(out) == len(sample)
@@ -399,7 +354,7 @@ def test_post_predict_rows_in_order_with_duplicates_and_missing(titanic_client, 
 
 
 def test_post_predict_whole_dataset_matches_local_pipeline(titanic_client, titanic):
-    r = titanic_client.post("/titanic?_action=predict", **records_body(titanic))
+    r = titanic_client.post("/titanic?_action=predict", **json_body(titanic))
     assert r.status_code == 200, r.text
     out = r.json()
     assert len(out) == len(titanic)
@@ -437,12 +392,12 @@ def test_post_predict_text_numbers_are_cast(titanic_client, titanic):
     assert r.status_code == 200, r.text
     out = r.json()[0]
     assert out["Age"] == 22.0 and out["Pclass"] == 3
-    assert out[TARGET] == titanic_client.get(f"/titanic?{SEED_QUERY}").json()[0][TARGET]
+    assert out[TARGET] == titanic_client.get(f"/titanic?{ROW}").json()[0][TARGET]
 
 
 def test_post_predict_csv_format(titanic_client, titanic):
     sample = titanic.head(12)
-    r = titanic_client.post("/titanic?_action=predict&_format=csv", **records_body(sample))
+    r = titanic_client.post("/titanic?_action=predict&_format=csv", **json_body(sample))
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(r.text))
@@ -453,7 +408,7 @@ def test_post_predict_csv_format(titanic_client, titanic):
 
 
 def test_get_predict_csv_format(titanic_client):
-    r = titanic_client.get(f"/titanic?{SEED_QUERY}&_format=csv")
+    r = titanic_client.get(f"/titanic?{ROW}&_format=csv")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(r.text))
@@ -464,7 +419,7 @@ def test_pca_predict_returns_matrix(make_client, iris):
     client = make_client(IRIS_PCA_YAML)
     cols = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     sample = iris.iloc[[0, 50, 100, 0]]
-    r = client.post("/pca?_action=predict", **records_body(sample))
+    r = client.post("/pca?_action=predict", **json_body(sample))
     assert r.status_code == 200, r.text
     matrix = r.json()
     assert isinstance(matrix, list) and len(matrix) == len(sample)
@@ -506,7 +461,7 @@ def test_score_default_metric_is_accuracy(titanic_client, titanic):
 @pytest.mark.parametrize("metric", ["accuracy", "f1_weighted", "roc_auc"])
 def test_score_on_body_equals_sklearn(titanic_client, titanic, metric):
     sample = titanic.iloc[100:300]
-    r = titanic_client.post(f"/titanic?_action=score&_metric={metric}", **records_body(sample))
+    r = titanic_client.post(f"/titanic?_action=score&_metric={metric}", **json_body(sample))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["rows"] == len(sample) and body["metric"] == metric
@@ -519,7 +474,7 @@ def test_score_target_col_override(titanic_client, titanic):
     rng = np.random.default_rng(0)
     flip = rng.random(len(sample)) < 0.3
     sample["Truth"] = np.where(flip, 1 - sample[TARGET], sample[TARGET])
-    r = titanic_client.post("/titanic?_action=score&target_col=Truth", **records_body(sample))
+    r = titanic_client.post("/titanic?_action=score&target_col=Truth", **json_body(sample))
     assert r.status_code == 200, r.text
     body = r.json()
     predicted = local_pipeline(titanic).predict(sample[FEATURES])

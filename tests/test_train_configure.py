@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,48 +23,26 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-TITANIC_TARGET = "Survived"
-TITANIC_EXCLUDE = ["PassengerId", "Ticket", "Cabin", "Name"]
+from tests.helpers import (
+    EXCLUDE,
+    IRIS_YAML,
+    ROW,
+    TARGET,
+    cache_frame,
+    csv_text,
+    downloaded_model,
+    post_csv,
+)
+
+# The seed YAML's cats, in its order (CATS is the column order of the §2.5 reference pipeline).
 TITANIC_CATS = ["Embarked", "Sex", "Pclass"]
 IRIS_NUMS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-ONE_PASSENGER = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
-
-IRIS_YAML = """
-url:
-  iris:
-    pattern: /iris
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/iris
-      data:
-        url: $YAMLPATH/iris.csv
-"""
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False)
-
-
 def roundtrip(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as the server reads a CSV body (same parser, same dtypes)."""
     return pd.read_csv(io.StringIO(csv_text(frame)))
-
-
-def post_csv(client, url: str, frame: pd.DataFrame):
-    return client.post(url, content=csv_text(frame), headers={"Content-Type": "text/csv"})
-
-
-def download(client, path: str):
-    res = client.get(f"{path}?_download")
-    assert res.status_code == 200, res.text
-    return joblib.load(io.BytesIO(res.content))
-
-
-def cache_frame(client, path: str) -> pd.DataFrame:
-    res = client.get(f"{path}?_cache")
-    assert res.status_code == 200, res.text
-    return pd.DataFrame(res.json())
 
 
 def used_rows(data: pd.DataFrame, features: list[str], target: str | None,
@@ -100,25 +77,25 @@ def local_model(estimator, X: pd.DataFrame, cats=(), nums=(), pipeline: bool = T
     return Pipeline([("transform", ColumnTransformer(steps)), ("model", estimator)])
 
 
-def titanic_features(data: pd.DataFrame, exclude=TITANIC_EXCLUDE) -> list[str]:
-    return [c for c in data.columns if c not in set(exclude) | {TITANIC_TARGET}]
+def titanic_features(data: pd.DataFrame, exclude=EXCLUDE) -> list[str]:
+    return [c for c in data.columns if c not in set(exclude) | {TARGET}]
 
 
-def fit_titanic(data: pd.DataFrame, estimator=None, exclude=TITANIC_EXCLUDE, cats=TITANIC_CATS):
+def fit_titanic(data: pd.DataFrame, estimator=None, exclude=EXCLUDE, cats=TITANIC_CATS):
     """Fit locally like the seed endpoint; return (model, rows used)."""
     data = roundtrip(data)
     features = titanic_features(data, exclude)
-    rows = used_rows(data, features, TITANIC_TARGET)
+    rows = used_rows(data, features, TARGET)
     model = local_model(estimator if estimator is not None else LogisticRegression(),
                         rows[features], cats=cats)
-    model.fit(rows[features], rows[TITANIC_TARGET])
+    model.fit(rows[features], rows[TARGET])
     return model, rows
 
 
 def local_titanic_score(data: pd.DataFrame, estimator=None, **kwargs) -> tuple[float, int]:
     model, rows = fit_titanic(data, estimator, **kwargs)
-    X = rows.drop(columns=[TITANIC_TARGET])
-    return accuracy_score(rows[TITANIC_TARGET], model.predict(X)), len(rows)
+    X = rows.drop(columns=[TARGET])
+    return accuracy_score(rows[TARGET], model.predict(X)), len(rows)
 
 
 def final(model):
@@ -131,7 +108,7 @@ def jsonable(params: dict) -> dict:
 
 def configure_titanic(client, path: str = "/blank", extra: str = "") -> None:
     query = "class=LogisticRegression&target_col=Survived&" + "&".join(
-        [f"exclude={c}" for c in TITANIC_EXCLUDE] + [f"cats={c}" for c in TITANIC_CATS]
+        [f"exclude={c}" for c in EXCLUDE] + [f"cats={c}" for c in TITANIC_CATS]
     )
     res = client.put(f"{path}?{query}{extra}")
     assert res.status_code == 200, res.text
@@ -161,11 +138,11 @@ def test_train_with_body_replaces_cache_and_scores_like_sklearn(titanic_client, 
     assert cache["PassengerId"].tolist() == subset["PassengerId"].tolist()
 
     # The downloaded model agrees with the reported score on the same rows.
-    model = download(titanic_client, "/titanic")
+    model = downloaded_model(titanic_client, "/titanic")
     data = roundtrip(subset)
-    used = used_rows(data, titanic_features(data), TITANIC_TARGET)
-    X = used.drop(columns=[TITANIC_TARGET])
-    assert accuracy_score(used[TITANIC_TARGET], model.predict(X)) == pytest.approx(answer["score"])
+    used = used_rows(data, titanic_features(data), TARGET)
+    X = used.drop(columns=[TARGET])
+    assert accuracy_score(used[TARGET], model.predict(X)) == pytest.approx(answer["score"])
     assert isinstance(final(model), LogisticRegression)
 
 
@@ -270,14 +247,14 @@ def test_append_then_train(blank_client, titanic):
 
 # --- reference flows ---------------------------------------------------------------------------
 def test_blank_slate_configured_by_put_then_trained_then_predicts(blank_client, titanic):
-    assert blank_client.get(f"/blank?{ONE_PASSENGER}").status_code == 404
+    assert blank_client.get(f"/blank?{ROW}").status_code == 404
     configure_titanic(blank_client)
     res = post_csv(blank_client, "/blank?_action=train", titanic)
     assert res.status_code == 200, res.text
     expected, rows = local_titanic_score(titanic)
     assert res.json()["score"] == pytest.approx(expected, abs=1e-9)
 
-    res = blank_client.get(f"/blank?{ONE_PASSENGER}")
+    res = blank_client.get(f"/blank?{ROW}")
     assert res.status_code == 200, res.text
     [row] = res.json()
     model, _ = fit_titanic(titanic)
@@ -300,7 +277,7 @@ def test_change_class_to_random_forest(titanic_client, titanic):
     assert model_params["n_estimators"] == 10
     assert model_params == jsonable(RandomForestClassifier(n_estimators=10, random_state=0).get_params())
     assert titanic_client.get("/titanic?_params").json()["params"]["class"] == "RandomForestClassifier"
-    forest = final(download(titanic_client, "/titanic"))
+    forest = final(downloaded_model(titanic_client, "/titanic"))
     assert isinstance(forest, RandomForestClassifier)
     assert len(forest.estimators_) == 10
 
@@ -315,7 +292,7 @@ def test_put_never_trains(titanic_client, titanic):
     assert res.status_code == 200, res.text
     assert predict_rows(titanic_client, "/titanic", rows) == before
     assert titanic_client.get("/titanic?_model").json() == lr_params
-    assert isinstance(final(download(titanic_client, "/titanic")), LogisticRegression)
+    assert isinstance(final(downloaded_model(titanic_client, "/titanic")), LogisticRegression)
     # The seed endpoint's predictions are the ones a local LogisticRegression makes.
     model, _ = fit_titanic(titanic)
     X = roundtrip(rows)[titanic_features(titanic)]
@@ -323,7 +300,7 @@ def test_put_never_trains(titanic_client, titanic):
 
     assert titanic_client.post("/titanic?_action=train").status_code == 200
     assert titanic_client.get("/titanic?_model").json()["n_estimators"] == 10
-    assert "Sex" not in list(download(titanic_client, "/titanic").feature_names_in_)
+    assert "Sex" not in list(downloaded_model(titanic_client, "/titanic").feature_names_in_)
 
 
 def test_include_filters_features(blank_client, titanic):
@@ -336,13 +313,13 @@ def test_include_filters_features(blank_client, titanic):
 
     data = roundtrip(titanic)
     features = ["Sex", "Age", "Fare"]
-    used = used_rows(data, features, TITANIC_TARGET)
-    local = local_model(LogisticRegression(), used[features]).fit(used[features], used[TITANIC_TARGET])
+    used = used_rows(data, features, TARGET)
+    local = local_model(LogisticRegression(), used[features]).fit(used[features], used[TARGET])
     assert res.json()["rows"] == len(used)
     assert res.json()["score"] == pytest.approx(
-        accuracy_score(used[TITANIC_TARGET], local.predict(used[features])), abs=1e-9)
+        accuracy_score(used[TARGET], local.predict(used[features])), abs=1e-9)
 
-    model = download(blank_client, "/blank")
+    model = downloaded_model(blank_client, "/blank")
     assert isinstance(model, Pipeline)  # Sex is not numeric
     assert list(model.feature_names_in_) == features
     attrs = blank_client.get("/blank?_params").json()["attrs"]
@@ -358,7 +335,7 @@ def test_include_filters_features(blank_client, titanic):
 
 
 def test_exclude_filters_features_and_excluded_columns_are_not_needed(titanic_client, titanic):
-    model = download(titanic_client, "/titanic")
+    model = downloaded_model(titanic_client, "/titanic")
     assert list(model.feature_names_in_) == titanic_features(titanic)
     local, _ = fit_titanic(titanic)
     attrs = titanic_client.get("/titanic?_params").json()["attrs"]
@@ -368,9 +345,9 @@ def test_exclude_filters_features_and_excluded_columns_are_not_needed(titanic_cl
                              "&exclude=Name&exclude=Fare&exclude=Parch")
     assert res.status_code == 200, res.text
     assert titanic_client.post("/titanic?_action=train").status_code == 200
-    exclude = [*TITANIC_EXCLUDE, "Fare", "Parch"]
+    exclude = [*EXCLUDE, "Fare", "Parch"]
     features = titanic_features(titanic, exclude)
-    assert list(download(titanic_client, "/titanic").feature_names_in_) == features
+    assert list(downloaded_model(titanic_client, "/titanic").feature_names_in_) == features
 
     # A request without the excluded columns predicts.
     rows = titanic.iloc[:20][features]
@@ -391,7 +368,7 @@ def test_cache_keeps_every_column_regardless_of_include_exclude(titanic_client, 
     assert list(cache.columns) == list(titanic.columns)
     assert len(cache) == 200
     assert cache["Name"].tolist() == subset["Name"].tolist()
-    assert list(download(titanic_client, "/titanic").feature_names_in_) == ["Sex"]
+    assert list(downloaded_model(titanic_client, "/titanic").feature_names_in_) == ["Sex"]
 
 
 @pytest.mark.parametrize("how", ["exclude=species", "target_col=species"])
@@ -407,7 +384,7 @@ def test_pca_on_iris_matches_sklearn(make_client, iris, how):
     np.testing.assert_allclose(attrs["explained_variance_"], local.explained_variance_, rtol=1e-7)
     params = client.get("/iris?_params").json()["attrs"]
     np.testing.assert_allclose(params["singular_values_"], local.singular_values_, rtol=1e-7)
-    assert not isinstance(download(client, "/iris"), Pipeline)  # bare estimator, no scaling
+    assert not isinstance(downloaded_model(client, "/iris"), Pipeline)  # bare estimator, no scaling
 
     # Predict answers the transformed matrix.
     res = post_csv(client, "/iris?_action=predict", iris.iloc[:5])
@@ -428,7 +405,7 @@ def test_delete_model_then_404_then_train_again(titanic_client, titanic):
     res = titanic_client.delete("/titanic?delete=model")
     assert res.status_code == 200, res.text
     for res in (
-        titanic_client.get(f"/titanic?{ONE_PASSENGER}"),
+        titanic_client.get(f"/titanic?{ROW}"),
         post_csv(titanic_client, "/titanic?_action=predict", titanic.iloc[:3]),
         titanic_client.get("/titanic?_model"),
         titanic_client.get("/titanic?_download"),
@@ -439,7 +416,7 @@ def test_delete_model_then_404_then_train_again(titanic_client, titanic):
 
     res = titanic_client.post("/titanic?_action=retrain")
     assert res.status_code == 200, res.text
-    res = titanic_client.get(f"/titanic?{ONE_PASSENGER}")
+    res = titanic_client.get(f"/titanic?{ROW}")
     assert res.status_code == 200, res.text
     model, _ = fit_titanic(titanic)
     X = pd.DataFrame([{"Pclass": 3, "Sex": "male", "Age": 22.0, "SibSp": 1, "Parch": 0,
@@ -461,7 +438,7 @@ def test_decision_tree_regressor_scores_r2_with_bare_estimator(make_client, iris
     assert answer["metric"] == "r2"
     assert answer["rows"] == len(used)
     assert answer["score"] == pytest.approx(r2_score(used["petal_width"], local.predict(used[features])))
-    model = download(client, "/iris")
+    model = downloaded_model(client, "/iris")
     assert isinstance(model, DecisionTreeRegressor)  # all features numeric, no cats/nums
     res = client.get("/iris?sepal_length=6.1&sepal_width=2.8&petal_length=4.7")
     assert res.status_code == 200, res.text
@@ -480,7 +457,7 @@ def test_linear_regression_with_text_feature_is_wrapped(make_client, iris):
     assert res.json()["metric"] == "r2"
     assert res.json()["score"] == pytest.approx(
         r2_score(used["petal_width"], local.predict(used[features])), abs=1e-9)
-    model = download(client, "/iris")
+    model = downloaded_model(client, "/iris")
     assert isinstance(model, Pipeline)  # species is not numeric
     assert isinstance(final(model), LinearRegression)
     # The score action agrees with r2 on the cache.
@@ -499,7 +476,7 @@ def test_kmeans_trains_and_predicts(make_client, iris):
     used = used_rows(iris, IRIS_NUMS, None)
     local = KMeans(n_clusters=3, n_init=1, random_state=0).fit(used)
     np.testing.assert_allclose(res.json()["cluster_centers_"], local.cluster_centers_, rtol=1e-7)
-    assert isinstance(download(client, "/iris"), KMeans)
+    assert isinstance(downloaded_model(client, "/iris"), KMeans)
     res = post_csv(client, "/iris?_action=predict", iris.iloc[::10])
     assert res.status_code == 200, res.text
     assert np.ravel(res.json()).tolist() == local.predict(iris[IRIS_NUMS].iloc[::10]).tolist()
@@ -518,7 +495,7 @@ def test_pipeline_wrapping(make_client, iris, query, wrapped):
     assert res.status_code == 200, res.text
     res = client.post("/iris?_action=train")
     assert res.status_code == 200, res.text
-    model = download(client, "/iris")
+    model = downloaded_model(client, "/iris")
     assert isinstance(model, Pipeline) is wrapped
     assert isinstance(final(model), LogisticRegression)
     opts = dict(cats=["sepal_length"] if "cats=" in query else [],
@@ -606,7 +583,7 @@ def test_put_coerced_params_reach_the_model(titanic_client):
     assert titanic_client.post("/titanic?_action=train").status_code == 200
     expected = jsonable(LogisticRegression(C=0.5, fit_intercept=False, max_iter=200).get_params())
     assert titanic_client.get("/titanic?_model").json() == expected
-    lr = final(download(titanic_client, "/titanic"))
+    lr = final(downloaded_model(titanic_client, "/titanic"))
     assert lr.C == 0.5 and lr.fit_intercept is False and lr.max_iter == 200
 
 
@@ -639,12 +616,12 @@ def test_put_dropna_false_keeps_rows_with_missing_values(titanic_client, titanic
     assert res.status_code == 200, res.text
     data = roundtrip(titanic)
     features = titanic_features(data)
-    used = used_rows(data, features, TITANIC_TARGET, dropna=False, drop_duplicates=False)
+    used = used_rows(data, features, TARGET, dropna=False, drop_duplicates=False)
     assert res.json()["rows"] == len(titanic) == len(used)
     local = local_model(LogisticRegression(), used[features], cats=TITANIC_CATS)
-    local.fit(used[features], used[TITANIC_TARGET])
+    local.fit(used[features], used[TARGET])
     assert res.json()["score"] == pytest.approx(
-        accuracy_score(used[TITANIC_TARGET], local.predict(used[features])), abs=1e-9)
+        accuracy_score(used[TARGET], local.predict(used[features])), abs=1e-9)
 
 
 def test_put_same_class_keeps_params_other_class_resets(blank_client):
@@ -704,10 +681,10 @@ def test_put_params_without_any_class_is_400(blank_client):
 # --- DELETE --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("query", ["delete=model", "_model"])
 def test_delete_model(titanic_client, query):
-    assert titanic_client.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert titanic_client.get(f"/titanic?{ROW}").status_code == 200
     res = titanic_client.delete(f"/titanic?{query}")
     assert res.status_code == 200, res.text
-    res = titanic_client.get(f"/titanic?{ONE_PASSENGER}")
+    res = titanic_client.get(f"/titanic?{ROW}")
     assert res.status_code == 404, res.text
     assert "error" in res.json()
     # The configuration and the data survive.
@@ -745,5 +722,5 @@ def test_delete_anything_else_is_400(titanic_client, titanic, query):
     assert res.status_code == 400, res.text
     assert "error" in res.json()
     assert titanic_client.get("/titanic?_params").json() == before
-    assert titanic_client.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert titanic_client.get(f"/titanic?{ROW}").status_code == 200
     assert len(titanic_client.get("/titanic?_cache").json()) == len(titanic)

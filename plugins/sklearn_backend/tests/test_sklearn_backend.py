@@ -364,8 +364,8 @@ FITTED = [
 
 @pytest.mark.parametrize("cls, params, dataset, opts, attr", FITTED,
                          ids=[f"{c}-{d}" for c, _, d, _, _ in FITTED])
-def test_fitted_attrs_are_json_safe(make_client, cls, params, dataset, opts, attr):
-    client = make_client(_data_yaml(dataset))
+def test_fitted_attrs_are_json_safe(request, cls, params, dataset, opts, attr):
+    client = request.getfixturevalue(f"{dataset}_client")  # titanic_client or iris_client
     configure_and_train(client, f"/{dataset}", cls, params, opts)
     response = client.get(f"/{dataset}?_params")
     assert response.status_code == 200, response.text
@@ -375,19 +375,6 @@ def test_fitted_attrs_are_json_safe(make_client, cls, params, dataset, opts, att
     assert body["attrs"][attr] not in (None, [], {})
     page = client.get(f"/{dataset}")
     assert page.status_code == 200
-
-
-def _data_yaml(dataset: str) -> str:
-    return f"""
-url:
-  {dataset}:
-    pattern: /{dataset}
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/{dataset}
-      data:
-        url: $YAMLPATH/{dataset}.csv
-"""
 
 
 def test_tree_and_forest_attrs_describe_the_trees(titanic_client):
