@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
+import time
+from contextlib import contextmanager
 
 import joblib
 import pandas as pd
+import uvicorn
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -138,3 +142,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for(condition, seconds: float = 30) -> bool:
+    """Poll `condition` until it holds or `seconds` pass; a bounded wait, not a timing check."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@contextmanager
+def live_server(app):
+    """Serve `app` with uvicorn on a free local port in a background thread; yields the base URL
+    and the uvicorn server."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started or not thread.is_alive(), 60), "uvicorn did not start"
+    assert server.started, "uvicorn stopped before it started"
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.should_exit = True
+        thread.join(60)

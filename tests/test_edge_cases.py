@@ -9,51 +9,34 @@ import importlib
 import io
 import json
 import math
-import socket
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 
 import httpx2
 import joblib
 import openpyxl
 import pandas as pd
 import pytest
-import uvicorn
 from sklearn.linear_model import LogisticRegression
 
 from mlhandler.errors import ConfigError
 from tests.conftest import current_files
+from tests.helpers import (
+    BLANK_YAML,
+    ROW,
+    TITANIC_YAML,
+    assert_error,
+    live_server,
+    post_csv,
+    wait_for,
+)
 
-ONE_PASSENGER = "Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Pclass=3&Embarked=S"
 IRIS_ROW = "sepal_length=5.1&sepal_width=3.5&petal_length=1.4&petal_width=0.2"
 TITANIC_MODEL = """
         target_col: Survived
         exclude: [PassengerId, Ticket, Cabin, Name]
         cats: [Embarked, Sex, Pclass]"""
-
-TITANIC_YAML = """
-url:
-  titanic:
-    pattern: /titanic
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/titanic
-      data:
-        url: $YAMLPATH/titanic.csv
-      model:
-        class: LogisticRegression""" + TITANIC_MODEL + "\n"
-
-BLANK_YAML = """
-url:
-  blank:
-    pattern: /blank
-    handler: MLHandler
-    kwargs:
-      config_dir: $YAMLPATH/models/blank
-"""
-
 
 def titanic_yaml(model_head: str) -> str:
     """A titanic endpoint with data, whose model section starts with `model_head` (class, params)."""
@@ -72,17 +55,6 @@ url:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def assert_error(res, status: int, *words: str) -> str:
-    """A JSON error with the given 4xx status whose message names every word."""
-    assert res.status_code == status, f"{res.status_code}: {res.text}"
-    assert res.headers["content-type"].startswith("application/json")
-    body = res.json()
-    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]
-    for word in words:
-        assert word.lower() in body["error"].lower(), f"{word!r} not in {body['error']!r}"
-    return body["error"]
-
-
 def assert_ok(res):
     assert res.status_code == 200, f"{res.status_code}: {res.text}"
     return res.json()
@@ -90,10 +62,6 @@ def assert_ok(res):
 
 def params(client, path: str) -> dict:
     return assert_ok(client.get(f"{path}?_params"))
-
-
-def post_csv(client, url: str, frame: pd.DataFrame):
-    return client.post(url, content=frame.to_csv(index=False), headers={"Content-Type": "text/csv"})
 
 
 def post_json(client, url: str, payload):
@@ -114,7 +82,7 @@ def test_memory_param_is_refused(titanic_client, workdir, cls):
     assert params(titanic_client, "/titanic") == before
     assert not target.exists()
     # The old model still serves.
-    assert titanic_client.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert titanic_client.get(f"/titanic?{ROW}").status_code == 200
 
 
 @pytest.mark.parametrize("cls", ["HashingVectorizer", "CountVectorizer", "TfidfVectorizer"])
@@ -134,7 +102,7 @@ def test_input_content_allowed_only_for_supported_classes(titanic_client, cls):
         assert stored["params"].get("input") == "content"
     else:
         # The class is not supported at all: the refusal is about the class, not `input`.
-        message = assert_error(res, 400, cls)
+        message = assert_error(res, 400, cls)["error"]
         assert "filename" not in message
         assert params(titanic_client, "/titanic") == before
 
@@ -142,15 +110,15 @@ def test_input_content_allowed_only_for_supported_classes(titanic_client, cls):
 # --- 2. a DELETE with a bad option changes nothing ---------------------------------------------
 def test_delete_with_bad_opt_name_changes_nothing(titanic_client, make_client):
     before = params(titanic_client, "/titanic")
-    predicted = assert_ok(titanic_client.get(f"/titanic?{ONE_PASSENGER}"))
+    predicted = assert_ok(titanic_client.get(f"/titanic?{ROW}"))
     res = titanic_client.delete("/titanic?delete=model&delete=opts&_opts=bogus")
     assert_error(res, 400, "bogus")
     assert params(titanic_client, "/titanic") == before
-    assert assert_ok(titanic_client.get(f"/titanic?{ONE_PASSENGER}")) == predicted
+    assert assert_ok(titanic_client.get(f"/titanic?{ROW}")) == predicted
     assert titanic_client.get("/titanic?_download").status_code == 200
     # A restart finds the model and serves it.
-    restarted = make_client(TITANIC_YAML)
-    assert assert_ok(restarted.get(f"/titanic?{ONE_PASSENGER}")) == predicted
+    restarted = make_client(TITANIC_YAML)  # the titanic_client fixture's YAML
+    assert assert_ok(restarted.get(f"/titanic?{ROW}")) == predicted
     assert restarted.get("/titanic?_download").status_code == 200
 
 
@@ -181,7 +149,7 @@ def test_yaml_class_change_takes_the_yamls_whole_params(make_client):
     model = assert_ok(second.get("/titanic?_model"))
     assert model["loss"] == "log_loss" and model["max_iter"] == 500
     assert "C" not in model
-    assert second.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert second.get(f"/titanic?{ROW}").status_code == 200
 
 
 def test_yaml_model_edit_wins_over_http_class(make_client):
@@ -195,43 +163,10 @@ def test_yaml_model_edit_wins_over_http_class(make_client):
     model = assert_ok(restarted.get("/titanic?_model"))
     assert model["C"] == 2
     assert "n_estimators" not in model
-    assert restarted.get(f"/titanic?{ONE_PASSENGER}").status_code == 200
+    assert restarted.get(f"/titanic?{ROW}").status_code == 200
 
 
 # --- 5. predictions never wait behind queued mutations -------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-@contextmanager
-def live_server(app):
-    """Serve `app` with uvicorn on a free local port in a background thread."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert wait_for(lambda: server.started or not thread.is_alive(), 60), "uvicorn did not start"
-    assert server.started, "uvicorn stopped before it started"
-    try:
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        server.should_exit = True
-        thread.join(60)
-
-
 BLOCKING_MODULE = """
 import threading
 
@@ -312,7 +247,7 @@ url:
             time.sleep(0.5)
             with httpx2.Client(base_url=base, timeout=20) as http:
                 try:
-                    predicted = http.get(f"/titanic?{ONE_PASSENGER}")
+                    predicted = http.get(f"/titanic?{ROW}")
                     described = http.get("/iris?_params")
                 except httpx2.TimeoutException:
                     pytest.fail("a read request waited behind queued mutations")
@@ -494,7 +429,7 @@ HUGE = "99999999999999999999999"
 
 
 def test_get_integer_overflow_names_column(titanic_client):
-    query = ONE_PASSENGER.replace("Pclass=3", f"Pclass={HUGE}")
+    query = ROW.replace("Pclass=3", f"Pclass={HUGE}")
     assert_error(titanic_client.get(f"/titanic?{query}"), 400, "Pclass")
 
 
@@ -567,7 +502,7 @@ def test_proba_on_classifier(titanic_client, titanic):
     assert len(rows) == len(frame)
     assert [r["Survived"] for r in rows] == [r["Survived"] for r in plain]
     check_proba(rows)
-    got = assert_ok(titanic_client.get(f"/titanic?{ONE_PASSENGER}&_proba=1"))
+    got = assert_ok(titanic_client.get(f"/titanic?{ROW}&_proba=1"))
     assert len(got) == 1
     check_proba(got)
 
@@ -583,7 +518,7 @@ def test_unknown_predict_option_is_400(titanic_client, titanic):
     frame = titanic.drop(columns=["Survived"]).head(3)
     assert_error(post_csv(titanic_client, "/titanic?_action=predict&_interval=0.9", frame),
                  400, "_interval")
-    assert_error(titanic_client.get(f"/titanic?{ONE_PASSENGER}&_interval=0.9"), 400, "_interval")
+    assert_error(titanic_client.get(f"/titanic?{ROW}&_interval=0.9"), 400, "_interval")
 
 
 # --- 17. startup failures are ConfigErrors ---------------------------------------------------------
@@ -612,7 +547,7 @@ def test_score_with_other_target_does_not_blame_trained_target(titanic_client, o
     res = titanic_client.post(f"/titanic?_action=score&target_col={other}")
     assert res.status_code < 500, res.text
     if res.status_code >= 400:
-        message = assert_error(res, res.status_code)
+        message = assert_error(res, res.status_code)["error"]
         assert "Survived" not in message, message
     else:
         assert isinstance(res.json()["score"], float)

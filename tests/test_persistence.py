@@ -10,14 +10,11 @@ import json
 import os
 import textwrap
 import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
 import joblib
 import pandas as pd
-import uvicorn
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -30,7 +27,7 @@ from mlhandler.config import load_config
 from mlhandler.endpoint import Endpoint
 from mlhandler_sklearn.backend import SklearnBackend
 from tests.conftest import current_files
-from tests.helpers import FEMALE_ROW, ROW, csv_body, free_port, json_body, survived
+from tests.helpers import FEMALE_ROW, ROW, csv_body, json_body, live_server, survived, wait_for
 
 CORE_FILES = {"config.json", "data", "models"}
 
@@ -87,36 +84,6 @@ def no_crash_client(workdir: Path, yaml_text: str) -> TestClient:
     path = workdir / "app.yaml"
     path.write_text(yaml_text)
     return TestClient(build_app(load_config(path)), raise_server_exceptions=False)
-
-
-@contextmanager
-def live_server(app):
-    """Serve `app` with uvicorn on a free local port in a background thread."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within 60 s"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
-
-
-def wait_for(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 # --- restart: PUT, append, trained model ---------------------------------------------------------
@@ -484,7 +451,7 @@ def test_predictions_served_while_training(workdir, titanic, monkeypatch):
 
     monkeypatch.setattr(SklearnBackend, "train", slow_train)
     result: dict = {}
-    with live_server(app) as base, httpx2.Client(base_url=base, timeout=120) as http:
+    with live_server(app) as (base, _), httpx2.Client(base_url=base, timeout=120) as http:
         before = survived(http.get(f"/titanic?{ROW}&{FEMALE_ROW}"))
         assert before == [0, 1]
         attrs = http.get("/titanic?_params").json()["attrs"]
@@ -543,7 +510,7 @@ def test_concurrent_appends_are_serialised(workdir, titanic, monkeypatch):
     second_rows = titanic.head(7).assign(PassengerId=range(30001, 30008))
     responses: dict = {}
 
-    with live_server(app) as base:
+    with live_server(app) as (base, _):
 
         def append(key, frame):
             with httpx2.Client(base_url=base, timeout=120) as http:
@@ -588,7 +555,7 @@ def test_concurrent_appends_without_instrumentation_all_land(workdir, titanic):
     batches = [titanic.iloc[i * 3 : i * 3 + 3] for i in range(8)]
     responses = []
 
-    with live_server(app) as base:
+    with live_server(app) as (base, _):
 
         def append(frame):
             with httpx2.Client(base_url=base, timeout=120) as http:
