@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -40,6 +41,11 @@ from mlhandler.transform import apply_transform, resolve_transform
 log = logging.getLogger("mlhandler")
 
 KEEP = object()
+
+
+def gramex_slug(name: str) -> str:
+    """The file name Gramex gave an endpoint's model: python-slugify's slug of its key."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 NO_MODEL = (
     "No model is trained yet: POST ?_action=train with data (or configure data: and model.class "
     "in the YAML), after setting the class with PUT ?class=…&target_col=…."
@@ -51,7 +57,7 @@ class Endpoint:
         self.cfg = cfg
         self.name = cfg.name
         self.registry = registry
-        self.store = Store(cfg.config_dir, registry.pm)
+        self.store = Store(cfg.config_dir, registry.pm, gramex_slug=gramex_slug(cfg.name))
         where = f"url.{cfg.name}.kwargs.data.transform"
         self.transform = resolve_transform(
             cfg.data.transform if cfg.data else None, registry.transforms, where

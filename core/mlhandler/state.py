@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlhandler.options import ModelOptions
+from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
 
@@ -35,6 +35,8 @@ class State:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> State:
+        if is_gramex_config(config):
+            return cls.from_gramex(config)
         params = config.get("params") or {}
         return cls(
             opts=ModelOptions.from_dict(config.get("opts")),
@@ -43,6 +45,18 @@ class State:
             data=config.get("data"),
             model=config.get("model"),
             yaml=config.get("yaml") or {},
+        )
+
+    @classmethod
+    def from_gramex(cls, config: dict[str, Any]) -> State:
+        """Settings from a config_dir that Gramex's MLHandler wrote: its options and class/params
+        carry over; its model file is adopted like any model trained elsewhere."""
+        options = {k: v for k, v in (config.get("transform") or {}).items() if k in OPTION_NAMES}
+        model = config.get("model") or {}
+        return cls(
+            opts=ModelOptions.from_dict(options),
+            class_name=model.get("class"),
+            params=dict(model.get("params") or {}),
         )
 
 
@@ -54,3 +68,11 @@ class Served:
     spec: EstimatorSpec
     schema: Schema | None
     opts: ModelOptions
+
+
+def is_gramex_config(config: dict[str, Any]) -> bool:
+    """Gramex's MLHandler stores {"transform": {options}, "model": {"class", "params"}}."""
+    model = config.get("model")
+    ours = "opts" in config or (isinstance(model, dict) and "path" in model)
+    return not ours and ("transform" in config or isinstance(model, dict))
+

@@ -56,9 +56,10 @@ def new_version() -> str:
 
 
 class Store:
-    def __init__(self, directory: Path, pm: pluggy.PluginManager):
+    def __init__(self, directory: Path, pm: pluggy.PluginManager, gramex_slug: str = ""):
         self.directory = Path(directory)
         self.pm = pm
+        self.gramex_slug = gramex_slug
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -155,10 +156,20 @@ class Store:
         return self.directory / info["path"]
 
     def hand_placed_model(self) -> Path | None:
-        """A `model.pkl` placed in config_dir by hand: a model trained elsewhere."""
-        path = self.directory / HAND_PLACED_MODEL
-        return path if path.is_file() else None
+        """A model trained elsewhere and left in config_dir: `model.pkl`, or `<slug>.pkl`, the
+        name Gramex's MLHandler saves its model under."""
+        for path in self._hand_placed_paths():
+            if path.is_file():
+                return path
+        return None
 
     def remove_hand_placed_model(self) -> None:
-        (self.directory / HAND_PLACED_MODEL).unlink(missing_ok=True)
+        for path in self._hand_placed_paths():
+            path.unlink(missing_ok=True)
+
+    def _hand_placed_paths(self) -> list[Path]:
+        names = [HAND_PLACED_MODEL]
+        if self.gramex_slug:
+            names.append(f"{self.gramex_slug}.pkl")
+        return [self.directory / name for name in names]
 
