@@ -9,7 +9,9 @@ import io
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
+from urllib.parse import parse_qs
 
 import joblib
 import pandas as pd
@@ -83,6 +85,53 @@ def local_pipeline(titanic: pd.DataFrame) -> Pipeline:
         ("lr", LogisticRegression()),
     ])
     return model.fit(frame[FEATURES], frame[TARGET])
+
+
+def reference_model(
+    data: pd.DataFrame,
+    estimator,
+    target: str | None = TARGET,
+    exclude: Sequence[str] = EXCLUDE,
+    cats: Sequence[str] = (),
+    nums: Sequence[str] = (),
+):
+    """`estimator` fitted independently with scikit-learn as api.md §2.5 describes, for any
+    options: features are the columns left after the target and `exclude`; training rows are the
+    used columns with dropna + drop_duplicates; `cats` and non-numeric columns not in `nums` are
+    imputed + one-hot encoded, the other features imputed + scaled; a bare estimator when every
+    feature is numeric and neither `cats` nor `nums` is given."""
+    features = [c for c in data.columns if c != target and c not in exclude]
+    frame = data[features + ([target] if target else [])].dropna().drop_duplicates()
+    X = frame[features]
+    numeric = {c for c in features if pd.api.types.is_numeric_dtype(X[c].dtype)}
+    cat_cols = [c for c in features if c in cats or (c not in nums and c not in numeric)]
+    num_cols = [c for c in features if c not in cat_cols]
+    model = estimator
+    if cats or nums or cat_cols:
+        parts = []
+        if cat_cols:
+            parts.append(("cats", Pipeline([
+                ("impute", SimpleImputer(strategy="most_frequent")),
+                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+            ]), cat_cols))
+        if num_cols:
+            parts.append(("nums", Pipeline([("impute", SimpleImputer()), ("scale", StandardScaler())]),
+                          num_cols))
+        model = Pipeline([("transform", ColumnTransformer(parts)), ("estimator", estimator)])
+    return model.fit(X, frame[target] if target else None)
+
+
+def query_rows(query: str, training: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a GET predict query (a repeated key gives one value per row), cast to the
+    dtypes the columns have in `training`, as api.md §2.1 says GET values are."""
+    frame = pd.DataFrame(parse_qs(query, keep_blank_values=True))
+    return frame.astype({c: training[c].dtype for c in frame.columns})
+
+
+def expected_survived(titanic: pd.DataFrame, query: str, model=None) -> list:
+    """What the seed model (or `model`), fitted locally, predicts for a GET predict query."""
+    model = model if model is not None else local_pipeline(titanic)
+    return model.predict(query_rows(query, titanic)).tolist()
 
 
 # --- request bodies ------------------------------------------------------------------------------

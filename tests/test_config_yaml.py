@@ -13,12 +13,26 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from mlhandler.app import build_app
 from mlhandler.config import load_config
 from mlhandler.errors import ConfigError
 from tests.conftest import current_files
-from tests.helpers import FEMALE_ROW, ROW, cache_frame, survived
+from tests.helpers import (
+    EXCLUDE,
+    FEMALE_ROW,
+    ROW,
+    cache_frame,
+    expected_survived,
+    query_rows,
+    reference_model,
+    survived,
+)
+
+# titanic_yaml()'s default model section, which the local reference models below reproduce.
+YAML_CATS = ["Embarked", "Sex", "Pclass"]
+BOTH_ROWS = f"{ROW}&{FEMALE_ROW}"
 
 
 def titanic_yaml(data: str = "url: $YAMLPATH/titanic.csv", model: str = "", extra: str = "") -> str:
@@ -49,6 +63,22 @@ def titanic_yaml(data: str = "url: $YAMLPATH/titanic.csv", model: str = "", extr
         "      model:\n"
         f"{model_lines}\n"
     )
+
+
+def yaml_model(data: pd.DataFrame):
+    """titanic_yaml()'s default model, fitted locally with scikit-learn on `data`."""
+    return reference_model(data, LogisticRegression(), exclude=EXCLUDE, cats=YAML_CATS)
+
+
+def expected(titanic: pd.DataFrame, query: str = ROW) -> list:
+    """What titanic_yaml()'s default model, trained on titanic.csv, predicts for a GET query."""
+    return expected_survived(titanic, query, yaml_model(titanic))
+
+
+def expected_both(titanic: pd.DataFrame) -> list:
+    answer = expected(titanic, BOTH_ROWS)
+    assert len(set(answer)) == 2, "ROW and FEMALE_ROW must get different answers to tell them apart"
+    return answer
 
 
 def write(path: Path, text: str) -> Path:
@@ -92,9 +122,9 @@ def test_yamlpath_is_the_yaml_folder(make_client, workdir, titanic):
     assert (sub / "models" / "titanic" / "config.json").is_file()
 
 
-def test_yamlurl_is_empty_at_the_root(make_client):
+def test_yamlurl_is_empty_at_the_root(make_client, titanic):
     client = make_client(titanic_yaml())
-    assert survived(client.get(f"/titanic?{ROW}")) == [0]
+    assert survived(client.get(f"/titanic?{ROW}")) == expected(titanic)
     r = client.get(f"/$YAMLURL/titanic?{ROW}")
     assert r.status_code == 404
 
@@ -198,7 +228,11 @@ def test_transform_runs_once_on_every_dataset(make_client, titanic, user_module)
     assert calls == [len(titanic)]  # the YAML data, once; startup training does not redo it
     assert (cache_frame(client)["Seen"] == 1).all()
 
-    assert survived(client.get(f"/titanic?{ROW}")) == [0]
+    # The model is trained on the transformed data (with Seen), and so is the GET row.
+    model = yaml_model(titanic.assign(Seen=1))
+    assert survived(client.get(f"/titanic?{ROW}")) == model.predict(
+        query_rows(ROW, titanic).assign(Seen=1)
+    ).tolist()
     assert calls[1:] == [1]
 
     rows = titanic.iloc[[0, 1, 2]].drop(columns=["Survived"])
@@ -251,7 +285,7 @@ def test_data_url_file_types(make_client, workdir, titanic, ext):
     assert cache["PassengerId"].tolist() == titanic["PassengerId"].tolist()
     assert cache["Name"].tolist() == titanic["Name"].tolist()
     assert cache["Survived"].sum() == titanic["Survived"].sum()
-    assert survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [0, 1]
+    assert survived(client.get(f"/titanic?{BOTH_ROWS}")) == expected_both(titanic)
 
 
 def make_sqlite(workdir: Path, titanic: pd.DataFrame) -> None:
@@ -267,7 +301,7 @@ def test_data_from_sqlite_table(make_client, workdir, titanic):
     cache = cache_frame(client)
     assert len(cache) == len(titanic)
     assert cache["PassengerId"].tolist() == titanic["PassengerId"].tolist()
-    assert survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [0, 1]
+    assert survived(client.get(f"/titanic?{BOTH_ROWS}")) == expected_both(titanic)
 
 
 def test_data_from_sqlite_query(make_client, workdir, titanic):
@@ -286,11 +320,11 @@ def test_data_from_sqlite_query(make_client, workdir, titanic):
 
 
 # --- validation ----------------------------------------------------------------------------------
-def test_gramex_only_kwargs_are_ignored_with_a_warning(make_client, caplog):
+def test_gramex_only_kwargs_are_ignored_with_a_warning(make_client, caplog, titanic):
     yaml_text = titanic_yaml(extra="xsrf_cookies: false\nheaders: {Cache-Control: no-cache}")
     with caplog.at_level(logging.WARNING):
         client = make_client(yaml_text)
-    assert survived(client.get(f"/titanic?{ROW}")) == [0]
+    assert survived(client.get(f"/titanic?{ROW}")) == expected(titanic)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("xsrf_cookies" in w for w in warnings), warnings
     assert any("headers" in w for w in warnings), warnings
@@ -360,13 +394,13 @@ def test_config_dir_defaults_to_data_dir_slug(workdir):
 
 
 # --- startup -------------------------------------------------------------------------------------
-def test_startup_training_serves_immediately(make_client, workdir):
+def test_startup_training_serves_immediately(make_client, workdir, titanic):
     client = make_client(titanic_yaml())
     # Trained before the first request.
     assert current_files(workdir / "models" / "titanic")[1].is_file()
-    assert survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [0, 1]
+    assert survived(client.get(f"/titanic?{BOTH_ROWS}")) == expected_both(titanic)
     attrs = client.get("/titanic?_params").json()["attrs"]
-    assert attrs["classes_"] == [0, 1]
+    assert attrs["classes_"] == sorted(titanic["Survived"].unique().tolist())
 
 
 def test_failed_startup_training_is_a_startup_error(workdir):
@@ -408,11 +442,15 @@ def test_endpoint_without_kwargs_is_a_blank_slate(make_client, workdir, monkeypa
         headers={"Content-Type": "text/csv"},
     )
     assert r.status_code == 200, r.text
-    r = client.get("/blank?sepal_length=5.1&sepal_width=3.5&petal_length=1.4&petal_width=0.2")
-    assert r.json()[0]["species"] == "setosa"
+    query = "sepal_length=5.1&sepal_width=3.5&petal_length=1.4&petal_width=0.2"
+    r = client.get(f"/blank?{query}")
+    assert r.status_code == 200, r.text
+    # Every feature is numeric and no cats/nums: a bare LogisticRegression on the deduplicated rows.
+    local = reference_model(iris, LogisticRegression(max_iter=500), target="species", exclude=())
+    assert [row["species"] for row in r.json()] == local.predict(query_rows(query, iris)).tolist()
 
 
-def test_other_handlers_are_skipped_with_a_warning(make_client, caplog):
+def test_other_handlers_are_skipped_with_a_warning(make_client, caplog, titanic):
     yaml_text = (
         "url:\n"
         "  hello:\n"
@@ -426,4 +464,4 @@ def test_other_handlers_are_skipped_with_a_warning(make_client, caplog):
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("hello" in w and "FunctionHandler" in w for w in warnings), warnings
     assert client.get("/hello").status_code == 404
-    assert survived(client.get(f"/titanic?{ROW}")) == [0]
+    assert survived(client.get(f"/titanic?{ROW}")) == expected(titanic)

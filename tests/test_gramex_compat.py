@@ -73,11 +73,16 @@ def test_gramex_config_dir_is_adopted(make_client, workdir, titanic):
     assert current_files(folder)[1].name == "model.pkl"
 
 
-def test_delete_model_removes_a_gramex_model_file(make_client, workdir, titanic):
-    folder, _ = write_gramex_config_dir(workdir, titanic)
+def test_delete_model_keeps_the_users_model_file(make_client, workdir, titanic):
+    folder, model = write_gramex_config_dir(workdir, titanic)
     client = make_client(GRAMEX_YAML)
     assert client.delete("/titanic?_model").status_code == 200
-    assert not (folder / "titanic-model.pkl").exists()
-    # Otherwise a restart would adopt it again.
+    assert client.get(f"/titanic?{ROW}").status_code == 404
+    # mlhandler never deletes a file it did not write: the Gramex model stays, and like the
+    # YAML's own data and class it gives the endpoint its initial model at the next start.
+    assert (folder / "titanic-model.pkl").is_file()
     restarted = make_client(GRAMEX_YAML)
-    assert restarted.get(f"/titanic?{ROW}").status_code == 404
+    assert survived(restarted.get(f"/titanic?{ROW}")) == model.predict(
+        pd.DataFrame([{"Sex": "male", "Age": 22.0, "SibSp": 1, "Parch": 0, "Fare": 7.25,
+                       "Pclass": 3, "Embarked": "S"}])
+    ).tolist()

@@ -27,7 +27,19 @@ from mlhandler.config import load_config
 from mlhandler.endpoint import Endpoint
 from mlhandler_sklearn.backend import SklearnBackend
 from tests.conftest import current_files
-from tests.helpers import FEMALE_ROW, ROW, csv_body, json_body, live_server, survived, wait_for
+from tests.helpers import (
+    EXCLUDE,
+    FEMALE_ROW,
+    ROW,
+    csv_body,
+    expected_survived,
+    json_body,
+    live_server,
+    query_rows,
+    reference_model,
+    survived,
+    wait_for,
+)
 
 CORE_FILES = {"config.json", "data", "models"}
 
@@ -77,6 +89,20 @@ def leftovers(directory: Path) -> list[str]:
 
 def flipped(titanic: pd.DataFrame) -> pd.DataFrame:
     return titanic.assign(Survived=1 - titanic["Survived"])
+
+
+BOTH_ROWS = f"{ROW}&{FEMALE_ROW}"
+
+
+def expected_both(data: pd.DataFrame, titanic: pd.DataFrame) -> list:
+    """What titanic_yaml()'s model, fitted locally on `data`, predicts for ROW and FEMALE_ROW
+    (cast to titanic's dtypes). The two answers differ, so a test can tell the models apart."""
+    model = reference_model(
+        data, LogisticRegression(), exclude=EXCLUDE, cats=["Embarked", "Sex", "Pclass"]
+    )
+    answer = expected_survived(titanic, BOTH_ROWS, model)
+    assert len(set(answer)) == 2, answer
+    return answer
 
 
 def no_crash_client(workdir: Path, yaml_text: str) -> TestClient:
@@ -150,15 +176,16 @@ def test_trained_model_is_reused_at_restart_not_retrained(make_client, workdir, 
 
 def test_model_trained_over_http_survives_restart(make_client, titanic):
     client = make_client(titanic_yaml())
-    original = survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}"))
-    assert original == [0, 1]
+    original = survived(client.get(f"/titanic?{BOTH_ROWS}"))
+    assert original == expected_both(titanic, titanic)
     r = client.post("/titanic?_action=train", **csv_body(flipped(titanic)))
     assert r.status_code == 200, r.text
-    trained = survived(client.get(f"/titanic?{ROW}&{FEMALE_ROW}"))
-    assert trained == [1, 0]
+    retrained = expected_both(flipped(titanic), titanic)
+    assert retrained != original  # so the checks below tell the two models apart
+    assert survived(client.get(f"/titanic?{BOTH_ROWS}")) == retrained
 
     restarted = make_client(titanic_yaml())
-    assert survived(restarted.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [1, 0]
+    assert survived(restarted.get(f"/titanic?{BOTH_ROWS}")) == retrained
 
 
 # --- reconciliation of YAML and HTTP changes -----------------------------------------------------
@@ -439,7 +466,7 @@ def build(workdir: Path, yaml_text: str):
     return build_app(load_config(path))
 
 
-def test_predictions_served_while_training(workdir, titanic, monkeypatch):
+def test_predictions_served_while_training(workdir, titanic, iris, monkeypatch):
     app = build(workdir, titanic_yaml(extra_url=IRIS_ENDPOINT))
     started, release = threading.Event(), threading.Event()
     original = SklearnBackend.train
@@ -450,10 +477,16 @@ def test_predictions_served_while_training(workdir, titanic, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SklearnBackend, "train", slow_train)
+    iris_query = "sepal_length=5.1&sepal_width=3.5&petal_length=1.4&petal_width=0.2"
+    # IRIS_ENDPOINT's model (the PUT below does not retrain it), fitted locally.
+    iris_model = reference_model(iris, LogisticRegression(max_iter=500), target="species", exclude=())
+    iris_expected = iris_model.predict(query_rows(iris_query, iris)).tolist()
+    retrained = expected_both(flipped(titanic), titanic)
     result: dict = {}
     with live_server(app) as (base, _), httpx2.Client(base_url=base, timeout=120) as http:
-        before = survived(http.get(f"/titanic?{ROW}&{FEMALE_ROW}"))
-        assert before == [0, 1]
+        before = survived(http.get(f"/titanic?{BOTH_ROWS}"))
+        assert before == expected_both(titanic, titanic)
+        assert before != retrained  # so the checks below tell the two models apart
         attrs = http.get("/titanic?_params").json()["attrs"]
 
         def train():
@@ -468,19 +501,20 @@ def test_predictions_served_while_training(workdir, titanic, monkeypatch):
         try:
             assert started.wait(60), "the training never started"
             # The training is in progress: predictions use the old model, without waiting.
-            assert survived(http.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == before
+            assert survived(http.get(f"/titanic?{BOTH_ROWS}")) == before
             assert http.get("/titanic?_params").json()["attrs"] == attrs
             # Other endpoints are not blocked, not even their mutations.
             assert http.put("/iris?C=0.9").status_code == 200
-            assert http.get("/iris?sepal_length=5.1&sepal_width=3.5&petal_length=1.4"
-                            "&petal_width=0.2").json()[0]["species"] == "setosa"
+            answer = http.get(f"/iris?{iris_query}")
+            assert answer.status_code == 200, answer.text
+            assert [row["species"] for row in answer.json()] == iris_expected
             assert "response" not in result
         finally:
             release.set()
             worker.join(120)
         assert result["response"].status_code == 200, result["response"].text
         # The new model (trained on flipped labels) now answers.
-        assert survived(http.get(f"/titanic?{ROW}&{FEMALE_ROW}")) == [1, 0]
+        assert survived(http.get(f"/titanic?{BOTH_ROWS}")) == retrained
 
 
 def test_concurrent_appends_are_serialised(workdir, titanic, monkeypatch):
@@ -525,11 +559,13 @@ def test_concurrent_appends_are_serialised(workdir, titanic, monkeypatch):
             assert wait_for(lambda: state["entered"] >= 1 or "a" in responses, 60)
             assert "a" not in responses, responses["a"].text
             b.start()
-            # Wait until the second append is either running alongside (a bug) or queued.
-            wait_for(
-                lambda: state["entered"] >= 2 or bool(getattr(endpoint.lock, "_waiters", None)),
-                5,
-            )
+            # The first append is held inside _appended. Wait until the second one has either
+            # entered _appended alongside it (a bug: caught by state["max"] below) or been received
+            # and queued behind it on the endpoint's mutation executor.
+            assert wait_for(
+                lambda: state["entered"] >= 2 or endpoint.executor._work_queue.qsize() >= 1, 60
+            ), "the second append never reached the endpoint"
+            assert "b" not in responses, responses["b"].text
         finally:
             release.set()
             for thread in (a, b):

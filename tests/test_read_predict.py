@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import get_scorer
+from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.pipeline import Pipeline
 
 from tests.helpers import (
@@ -452,10 +452,16 @@ def test_score_on_cache_equals_sklearn(titanic_client, titanic, metric):
 
 
 def test_score_default_metric_is_accuracy(titanic_client, titanic):
-    body = titanic_client.post("/titanic?_action=score").json()
+    r = titanic_client.post("/titanic?_action=score")  # no body: the cached data, all of titanic
+    assert r.status_code == 200, r.text
+    body = r.json()
     assert body["metric"] == "accuracy"
+    assert body["rows"] == len(titanic)
     model = downloaded_model(titanic_client)
     assert body["score"] == pytest.approx(model.score(titanic[FEATURES], titanic[TARGET]), abs=1e-12)
+    # Independently: the seed model fitted locally, its accuracy on the same rows.
+    local = accuracy_score(titanic[TARGET], local_pipeline(titanic).predict(titanic[FEATURES]))
+    assert body["score"] == pytest.approx(local, abs=1e-12)
 
 
 @pytest.mark.parametrize("metric", ["accuracy", "f1_weighted", "roc_auc"])

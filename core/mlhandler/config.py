@@ -59,6 +59,10 @@ class EndpointConfig:
     data: DataSource | None = None
     model: dict[str, Any] = field(default_factory=dict)
     template: Path | None = None
+    # The model and data sections as written, before $VARIABLES are substituted: what is
+    # remembered between starts, so that moving the folder or rotating a secret in an
+    # environment variable is not taken for an edit, and no secret is written to config_dir.
+    written: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_class(self) -> str | None:
@@ -104,6 +108,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> AppConfi
     yaml_dir = path.parent
     variables = dict(os.environ if env is None else env)
     variables.update(YAMLPATH=str(yaml_dir), YAMLURL="", YAMLFILE=str(path))
+    written = raw
     raw = substitute(raw, variables, where=path.name)
     _import_path(yaml_dir)
     for key in raw:
@@ -119,6 +124,8 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> AppConfi
         endpoint = _endpoint(str(name), entry, app, path)
         if endpoint is None:
             continue
+        kwargs = (written.get("url") or {}).get(name, {}).get("kwargs") or {}
+        endpoint.written = {"model": kwargs.get("model") or {}, "data": kwargs.get("data")}
         if endpoint.pattern in patterns:
             raise ConfigError(
                 f"url.{name}: pattern {endpoint.pattern!r} is already used by url."

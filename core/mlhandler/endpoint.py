@@ -41,6 +41,7 @@ from mlhandler.transform import apply_transform, resolve_transform
 log = logging.getLogger("mlhandler")
 
 KEEP = object()
+MAX_DETAIL = 300
 
 
 def gramex_slug(name: str) -> str:
@@ -95,33 +96,37 @@ class Endpoint:
 
     def _startup(self) -> None:
         stored = State.from_config(self.store.load_config())
-        now = yaml_settings(self.cfg)
+        values, written = yaml_settings(self.cfg)
         prev = stored.yaml
-        edited = bool(prev) and any(not same(now[k], prev.get(k)) for k in ("class", "params", "opts"))
-        state = merge_settings(stored, now, prev)
+        edited = bool(prev) and any(not same(written[k], prev.get(k)) for k in ("class", "params", "opts"))
+        state = merge_settings(stored, values, written, prev)
         state.opts.check()
         if state.class_name:
             spec = self.registry.estimator(state.class_name)
             state = replace(state, class_name=spec.name,
                             params=spec.backend.coerce_params(spec, state.params))
 
-        data_changed = self.cfg.data is not None and not same(now["data"], prev.get("data"))
+        data_changed = self.cfg.data is not None and not same(written["data"], prev.get("data"))
         new_cache = read_yaml_data(self.cfg, self.transform) if data_changed else None
         cache = new_cache if new_cache is not None else self.store.load_data(state.data)
 
-        served = None
-        path_changed = now["path"] is not None and not same(now["path"], prev.get("path"))
+        served, adopted = None, False
+        path = values["path"]
+        path_changed = path is not None and not (
+            same(written["path"], prev.get("path")) and same(written["path_stamp"], prev.get("path_stamp"))
+        )
         hand_placed = self.store.hand_placed_model()
-        if now["path"] is not None and (path_changed or state.model is None):
-            state, served = self._adopt(state, Path(now["path"]))
+        if path is not None and (path_changed or state.model is None):
+            (state, served), adopted = self._adopt(state, Path(path)), True
         elif state.model:
             served = self._load_stored(state)
         elif hand_placed is not None:
-            state, served = self._adopt(state, hand_placed)
+            (state, served), adopted = self._adopt(state, hand_placed), True
 
-        # Startup training is the YAML's: it needs the YAML's own data and class.
-        yaml_trains = self.cfg.data is not None and now["class"] is not None and now["path"] is None
-        if yaml_trains and not cache.empty:
+        # Startup training is the YAML's: it needs the YAML's own data and class, and no model
+        # trained elsewhere (model.path or a model file in config_dir) to serve instead.
+        yaml_trains = self.cfg.data is not None and values["class"] is not None and path is None
+        if yaml_trains and not adopted and not cache.empty:
             if served is None or edited or data_changed:
                 log.info("%s: training %s at startup on %d rows", self.name, state.class_name, len(cache))
                 state, served = self._trained_state(state, cache, state.opts)
@@ -310,10 +315,9 @@ class Endpoint:
                 if not opt_names:
                     raise BadRequest("Name the options to reset: ?delete=opts&_opts=include&_opts=….")
                 state = replace(state, opts=state.opts.reset(opt_names))
+        # Files the user put there (model.path, a model.pkl in config_dir) are never deleted: like
+        # the YAML's data and class, they give the endpoint its initial model at the next start.
         self._commit(state, cache=cache, served=served)
-        if "model" in targets:
-            # Otherwise a restart would adopt a hand-placed model.pkl again.
-            self.store.remove_hand_placed_model()
         return {"deleted": targets, **self.configuration()}
 
     # --- internals -----------------------------------------------------------------------------
@@ -331,12 +335,15 @@ class Endpoint:
         """Stage the new cache, replace config.json (the commit point), then update memory."""
         if cache is not None:
             state = replace(state, data=self.store.stage_data(cache))
-        self.store.commit(state.to_config())
+        config = state.to_config()
+        self.store.commit(config)
         self.state = state
         if cache is not None:
             self.cache = cache
         if served is not KEEP:
             self.served = served
+            self.last_score = None  # it described the model just replaced
+        self.store.prune(config)  # after the switch: nothing in memory names the old versions
 
     def _appended(self, frame: pd.DataFrame) -> pd.DataFrame:
         cache = self.cache
@@ -381,4 +388,7 @@ def _user_errors(call, what: str):
     except (ValueError, TypeError) as exc:
         # ValueError: bad values; TypeError: columns of mixed or unhashable types, params of the
         # wrong type for a class. Both come from what the request or the stored config holds.
-        raise BadRequest(f"{what}: {exc}") from None
+        text = str(exc)
+        if len(text) > MAX_DETAIL:  # a library message can list every value in a column
+            text = text[:MAX_DETAIL] + "…"
+        raise BadRequest(f"{what}: {text}") from None

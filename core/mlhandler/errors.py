@@ -31,6 +31,12 @@ class PayloadTooLarge(MLHandlerError):
     status = 413
 
 
+class ServiceUnavailable(MLHandlerError):
+    """Try again: the resource is changing or not ready."""
+
+    status = 503
+
+
 class StorageError(MLHandlerError):
     """A write to config_dir failed (full disk, permissions): not a bug, and nothing changed."""
 

@@ -4,6 +4,7 @@ render the answer. Mutating requests hold the endpoint's lock; predictions never
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.responses import Response
 
 from mlhandler.body import parse_body
 from mlhandler.endpoint import Endpoint
-from mlhandler.errors import BadRequest, NotFound
+from mlhandler.errors import BadRequest, NotFound, ServiceUnavailable
 from mlhandler.options import OPTION_NAMES
 from mlhandler.plugins import Registry
 
@@ -29,7 +30,8 @@ ACTION_KEYS = {
     "retrain": set(OPTION_NAMES),
 }
 GET_FLAGS = ("_model", "_params", "_cache", "_download")
-IGNORED_KEYS = {"_xsrf", "_action"}
+# Keys any request may carry: Gramex's XSRF token, the action, and the response format.
+IGNORED_KEYS = {"_xsrf", "_action", "_format"}
 
 
 def query_args(request: Request) -> dict[str, list[str]]:
@@ -68,7 +70,10 @@ class EndpointHandler:
         features = {k: v for k, v in args.items() if not k.startswith("_")}
         if not features:
             return await run_in_threadpool(self.page, request, args)
-        return await run_in_threadpool(self.predict, rows_from_args(features), args)
+        served = ep.served
+        schema = served.schema if served is not None else None
+        text = {c.name for c in schema.features if c.family == "str"} if schema else set()
+        return await run_in_threadpool(self.predict, rows_from_args(features, text), args)
 
     # --- POST ----------------------------------------------------------------------------------
     async def post(self, request: Request, args: dict[str, list[str]]) -> Response:
@@ -120,7 +125,7 @@ class EndpointHandler:
         targets = list(args.get("delete", []))
         targets += [flag[1:] for flag in ("_model", "_cache") if flag in args]
         bad = [t for t in targets if t not in ("model", "cache", "opts")]
-        extra = sorted(k for k in args if k not in ("delete", "_model", "_cache", "_opts", "_xsrf"))
+        extra = sorted(k for k in args if k not in {"delete", "_model", "_cache", "_opts"} | IGNORED_KEYS)
         if not targets or bad or extra:
             raise BadRequest(
                 "DELETE takes ?delete=model, ?delete=cache, ?delete=opts&_opts=NAME, ?_model or "
@@ -164,7 +169,7 @@ class EndpointHandler:
                 return Response(path.read_bytes(), media_type="application/octet-stream", headers=headers)
             except FileNotFoundError:
                 continue
-        raise NotFound("The model changed while downloading it; try again.")
+        raise ServiceUnavailable("The model was replaced while it was being read; download it again.")
 
 
 def _zip_response(path) -> Response:
@@ -183,8 +188,12 @@ def backend_options(args: dict[str, list[str]]) -> dict[str, Any]:
     return {k: single(v) for k, v in args.items() if k.startswith("_") and k not in core}
 
 
-def rows_from_args(features: dict[str, list[str]]) -> pd.DataFrame:
-    """`?a=1&a=2&b=3&b=4` → two rows. Every feature must be repeated the same number of times."""
+def rows_from_args(features: dict[str, list[str]], text_columns: set[str]) -> pd.DataFrame:
+    """`?a=1&a=2&b=3&b=4` → two rows. Every feature must be repeated the same number of times.
+
+    Columns the model knows as text keep the text as sent ("007", "1.0"). Elsewhere a value that
+    is plainly a number becomes one, as a CSV reader would read it, so a data transform sees
+    numbers; the schema then casts every column to its training dtype."""
     counts = {k: len(v) for k, v in features.items()}
     if len(set(counts.values())) > 1:
         raise BadRequest(
@@ -193,19 +202,17 @@ def rows_from_args(features: dict[str, list[str]]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(features)
     for name in frame.columns:
-        frame[name] = _numbers_if_exact(frame[name])
+        if name not in text_columns:
+            frame[name] = _numbers(frame[name])
     return frame
 
 
-def _numbers_if_exact(texts: pd.Series) -> pd.Series:
-    """Read values as numbers, as a CSV reader would, so transforms see numbers where the data
-    had numbers — but only when every value reads back as the same text ("007" stays text)."""
+NUMBER = re.compile(r"^[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+([eE][+-]?\d+)?$")
+
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    """Numbers if every non-empty value is plainly one ("007" is not: it keeps its zeros)."""
     present = texts[texts != ""]
-    numbers = pd.to_numeric(present, errors="coerce")
-    if numbers.isna().any():
+    if not present.map(lambda text: bool(NUMBER.match(text))).all():
         return texts
-    as_int = numbers.map(lambda v: float(v).is_integer()).all() and "." not in "".join(present)
-    shown = numbers.map(lambda v: str(int(v)) if as_int else repr(float(v)))
-    if not (shown.values == present.str.lstrip("+").values).all():
-        return texts
-    return pd.to_numeric(texts.replace("", None), errors="coerce")
+    return pd.to_numeric(texts.replace("", None))

@@ -130,7 +130,7 @@ def cast_series(series: pd.Series, col: Column) -> pd.Series:
         return series
     try:
         return _convert(series, col)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         bad = _first_bad(series, col)
         raise BadRequest(
             f"Column {col.name!r} must be {col.family} (as in the training data), but "
@@ -147,7 +147,10 @@ def _convert(series: pd.Series, col: Column) -> pd.Series:
         numbers = _to_numeric(series)
         if numbers.isna().any():
             return numbers.astype("float64")
-        if not np.all(np.mod(numbers.to_numpy(dtype="float64"), 1) == 0):
+        values = numbers.to_numpy(dtype="float64")
+        if not np.isfinite(values).all():
+            raise ValueError("it is not a finite number")
+        if not np.all(np.mod(values, 1) == 0):
             raise ValueError("it has a fractional part")
         limits = np.iinfo(np.dtype(col.dtype)) if col.dtype in _INT_DTYPES else np.iinfo(np.int64)
         if numbers.dtype == object or numbers.min() < limits.min or numbers.max() > limits.max:
@@ -174,7 +177,7 @@ def _to_text(series: pd.Series) -> pd.Series:
         return series
     if pd.api.types.is_float_dtype(series.dtype):
         # 3.0 from JSON should match the category "3" when the training column was text.
-        series = series.map(lambda v: v if pd.isna(v) else (str(int(v)) if v == int(v) else str(v)))
+        series = series.map(lambda v: v if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
     return series.astype("str").where(series.notna(), np.nan)
 
 
@@ -195,6 +198,6 @@ def _first_bad(series: pd.Series, col: Column) -> Any:
     for value in series:
         try:
             _convert(pd.Series([value], dtype=object), col)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             return value
     return None

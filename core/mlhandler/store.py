@@ -14,6 +14,7 @@ names are pruned after each commit.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 import uuid
@@ -55,6 +56,10 @@ def new_version() -> str:
     return f"{time.time_ns():x}-{uuid.uuid4().hex[:6]}"
 
 
+# What new_version() names (a version folder or file), and atomic writes' temporary files of them.
+OURS = re.compile(r"^(\.)?[0-9a-f]{12,}-[0-9a-f]{6}(\.parquet)?(\..*\.tmp)?$")
+
+
 class Store:
     def __init__(self, directory: Path, pm: pluggy.PluginManager, gramex_slug: str = ""):
         self.directory = Path(directory)
@@ -76,17 +81,19 @@ class Store:
             raise ConfigError(f"{path} is not valid JSON ({exc}); fix or delete it.") from None
 
     def commit(self, config: dict[str, Any]) -> None:
-        """Make `config` (and the staged files it names) current, atomically."""
+        """Make `config` (and the staged files it names) current, atomically. Call `prune`
+        once nothing in memory refers to the versions it replaced."""
         with storage_errors("the configuration"):
             write_bytes(
                 self.directory / CONFIG_FILE,
                 orjson.dumps(config, default=json_safe, option=orjson.OPT_INDENT_2
                              | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
             )
-        self.prune(config)
 
     def prune(self, config: dict[str, Any]) -> None:
-        """Remove data and model versions that config.json does not name, and stray temp files."""
+        """Remove the data and model versions, and the temporary files, that mlhandler wrote and
+        config.json no longer names. Only names mlhandler makes are touched: config_dir may be a
+        folder the user keeps other files in (Gramex's docs use config_dir: $YAMLPATH)."""
         keep = {config.get("data")}
         if config.get("model"):
             keep.add("/".join(config["model"]["path"].split("/")[:2]))  # models/<version>
@@ -95,13 +102,13 @@ class Store:
             if not root.is_dir():
                 continue
             for item in root.iterdir():
-                if f"{folder}/{item.name}" in keep:
+                if f"{folder}/{item.name}" in keep or not OURS.match(item.name):
                     continue
                 try:
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
                 except OSError as exc:  # pruning is housekeeping: never fail a request for it
                     log.warning("could not remove %s: %s", item, exc)
-        for stray in self.directory.glob(".*.tmp"):
+        for stray in self.directory.glob(f".{CONFIG_FILE}.*.tmp"):
             stray.unlink(missing_ok=True)
 
     # --- training data -------------------------------------------------------------------------
@@ -162,10 +169,6 @@ class Store:
             if path.is_file():
                 return path
         return None
-
-    def remove_hand_placed_model(self) -> None:
-        for path in self._hand_placed_paths():
-            path.unlink(missing_ok=True)
 
     def _hand_placed_paths(self) -> list[Path]:
         names = [HAND_PLACED_MODEL]

@@ -149,10 +149,12 @@ class SklearnBackend:
             from mlhandler.schema import cast_series
 
             y = cast_series(y, schema.target)
-        kind = kind_of(final_estimator(model))
+        estimator = final_estimator(model)
+        kind = kind_of(estimator)
         metric = metric or DEFAULT_METRIC.get(kind)
         if metric is None:
             raise BadRequest(f"Choose a metric for a {kind} with ?_metric= (e.g. adjusted_rand_score).")
+        _check_target(estimator, kind, y, target, schema)
         return {"score": _score(model, X, y, metric), "metric": metric, "rows": len(data)}
 
     def model_params(self, model: Any) -> dict[str, Any]:
@@ -216,6 +218,28 @@ def _score(model: Any, X: pd.DataFrame, y: pd.Series, metric: str) -> float:
             f"{exc}. Choose a metric for this kind of model.",
         ) from None
     return float(value)
+
+
+def _check_target(estimator: Any, kind: str, y: pd.Series, target: str, schema: Schema | None) -> None:
+    """A target the model cannot be scored against is named, with what the model predicts."""
+    trained = schema.target.name if schema is not None and schema.target is not None else "its target"
+    if kind == "classifier" and hasattr(estimator, "classes_"):
+        classes = set(np.asarray(estimator.classes_).tolist())
+        unknown = [v for v in pd.unique(y) if v not in classes]
+        if unknown:
+            shown = ", ".join(repr(v) for v in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+            raise BadRequest(
+                f"Cannot score against {target!r}: it holds {shown}, which are not classes the "
+                f"model predicts ({sorted(classes, key=str)} of {trained}). Score against "
+                f"{trained} or a column with the same classes.",
+                target=target,
+            )
+    if kind == "regressor" and not pd.api.types.is_numeric_dtype(y):
+        raise BadRequest(
+            f"Cannot score against {target!r}: a regressor's predictions are numbers, and "
+            f"{target!r} is not numeric. Score against {trained} or another numeric column.",
+            target=target,
+        )
 
 
 def _dense(values: Any) -> np.ndarray:

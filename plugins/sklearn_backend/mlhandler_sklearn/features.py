@@ -44,6 +44,14 @@ def training_frame(
     """The used columns, with dropna / drop_duplicates applied (training data only)."""
     columns = features + ([target] if target and target not in features else [])
     frame = data[columns]
+    for name in columns:
+        kind = pd.api.types.infer_dtype(frame[name], skipna=True)
+        if kind.startswith("mixed") and kind != "mixed-integer-float":
+            raise BadRequest(
+                f"Column {name!r} mixes kinds of values (e.g. text and numbers, or nested "
+                f"objects); make every value in it the same kind, or exclude it.",
+                column=name,
+            )
     if opts.dropna:
         frame = frame.dropna()
     if opts.drop_duplicates:

@@ -10,11 +10,14 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, adjusted_rand_score, r2_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -57,6 +60,28 @@ def downloaded(client, path: str):
     response = client.get(f"{path}?_download")
     assert response.status_code == 200, response.text
     return joblib.load(io.BytesIO(response.content))
+
+
+def local_fit(estimator, data: pd.DataFrame, features: list[str], target: str | None = None):
+    """`estimator` fitted here, independently of the plugin, as api.md §2.5 describes (no cats or
+    nums given): training rows are the used columns with dropna + drop_duplicates; non-numeric
+    features are imputed + one-hot encoded and numeric ones imputed + scaled, each group in the
+    data's column order; a bare estimator when every feature is numeric."""
+    frame = data[features + ([target] if target else [])].dropna().drop_duplicates()
+    X = frame[features]
+    cats = [c for c in features if not pd.api.types.is_numeric_dtype(X[c].dtype)]
+    nums = [c for c in features if c not in cats]
+    model = clone(estimator)
+    if cats:
+        parts = [("cats", Pipeline([
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]), cats)]
+        if nums:
+            parts.append(("nums", Pipeline([("impute", SimpleImputer()),
+                                            ("scale", StandardScaler())]), nums))
+        model = Pipeline([("transform", ColumnTransformer(parts)), ("estimator", model)])
+    return model.fit(X, frame[target] if target else None)
 
 
 @pytest.fixture(scope="module")
@@ -398,6 +423,8 @@ def test_tree_and_forest_attrs_describe_the_trees(titanic_client):
     ("RandomForestClassifier", {"n_estimators": 10, "random_state": 0}),
 ])
 def test_titanic_predictions_equal_downloaded_model(titanic_client, titanic, cls, params):
+    local_classes = {"LogisticRegression": LogisticRegression,
+                     "RandomForestClassifier": RandomForestClassifier}
     configure_and_train(titanic_client, "/titanic", cls, params, TITANIC_OPTS)
     rows = titanic.head(80)
     assert rows["Age"].isna().any()  # rows with missing values are predicted too
@@ -412,6 +439,11 @@ def test_titanic_predictions_equal_downloaded_model(titanic_client, titanic, cls
     expected = model.predict(rows[TITANIC_FEATURES])
     assert answer["Survived"].tolist() == expected.tolist()
     assert answer["Name"].tolist() == rows["Name"].tolist()
+    # Independently: the same class with the same params (a fixed random_state where it is
+    # random), fitted here on the same rows.
+    local = local_fit(local_classes[cls](**params), titanic, TITANIC_FEATURES, "Survived")
+    local_expected = local.predict(rows[TITANIC_FEATURES])
+    assert answer["Survived"].tolist() == local_expected.tolist()
 
     one = titanic_client.get(
         "/titanic?Pclass=3&Sex=male&Age=22&SibSp=1&Parch=0&Fare=7.25&Embarked=S"
@@ -420,6 +452,7 @@ def test_titanic_predictions_equal_downloaded_model(titanic_client, titanic, cls
     row = pd.DataFrame([{"Pclass": 3, "Sex": "male", "Age": 22.0, "SibSp": 1, "Parch": 0,
                          "Fare": 7.25, "Embarked": "S"}])
     assert one.json()[0]["Survived"] == model.predict(row).tolist()[0]
+    assert one.json()[0]["Survived"] == local.predict(row).tolist()[0]
 
     score = titanic_client.post(
         "/titanic?_action=score", content=rows.to_json(orient="records"),
@@ -427,6 +460,7 @@ def test_titanic_predictions_equal_downloaded_model(titanic_client, titanic, cls
     )
     assert score.json()["metric"] == "accuracy"
     assert score.json()["score"] == pytest.approx(accuracy_score(rows["Survived"], expected))
+    assert score.json()["score"] == pytest.approx(accuracy_score(rows["Survived"], local_expected))
 
 
 def test_regressor_predictions_and_r2_equal_downloaded_model(iris_client, iris):
@@ -438,10 +472,17 @@ def test_regressor_predictions_and_r2_equal_downloaded_model(iris_client, iris):
     model = downloaded(iris_client, "/iris")
     features = ["sepal_length", "sepal_width", "petal_length"]
     expected = model.predict(rows[features])
-    np.testing.assert_allclose(pd.DataFrame(response.json())["petal_width"], expected)
+    predicted = pd.DataFrame(response.json())["petal_width"]
+    np.testing.assert_allclose(predicted, expected)
+    # Independently: Ridge(alpha=0.5) fitted here on the same rows (all numeric: bare).
+    local = local_fit(Ridge(alpha=0.5), iris, features, "petal_width")
+    assert isinstance(local, Ridge)
+    local_expected = local.predict(rows[features])
+    np.testing.assert_allclose(predicted, local_expected)
     score = iris_client.post("/iris?_action=score", json=rows.to_dict(orient="records")).json()
     assert score["metric"] == "r2"
     assert score["score"] == pytest.approx(r2_score(rows["petal_width"], expected))
+    assert score["score"] == pytest.approx(r2_score(rows["petal_width"], local_expected))
 
 
 def test_kmeans_predictions_equal_downloaded_model(iris_client, iris):
@@ -452,6 +493,11 @@ def test_kmeans_predictions_equal_downloaded_model(iris_client, iris):
     assert response.status_code == 200, response.text
     expected = downloaded(iris_client, "/iris").predict(rows[IRIS_FEATURES])
     assert response.json() == expected.tolist()
+    # Independently: KMeans with the same params fitted here on the same rows. Cluster numbers
+    # are arbitrary, so compare the partition of the rows, not the labels.
+    local = local_fit(KMeans(**params), iris, IRIS_FEATURES).predict(rows[IRIS_FEATURES])
+    assert len(set(local)) > 1
+    assert adjusted_rand_score(local, response.json()) == pytest.approx(1.0)
 
 
 def test_pca_predict_is_the_transform(iris_client, iris):
@@ -462,6 +508,10 @@ def test_pca_predict_is_the_transform(iris_client, iris):
     expected = downloaded(iris_client, "/iris").transform(rows[IRIS_FEATURES])
     assert np.asarray(response.json()).shape == (10, 2)
     np.testing.assert_allclose(response.json(), expected)
-    training = iris[IRIS_FEATURES].drop_duplicates()
-    independent = PCA(n_components=2).fit(training).transform(rows[IRIS_FEATURES])
-    np.testing.assert_allclose(np.abs(response.json()), np.abs(independent), atol=1e-8)
+    # Independently: PCA(n_components=2) fitted here on the same rows (all numeric: bare).
+    independent = local_fit(PCA(n_components=2), iris, IRIS_FEATURES).transform(rows[IRIS_FEATURES])
+    # A component's sign is arbitrary: allow one sign flip per component (column), not per value.
+    got = np.asarray(response.json())
+    signs = np.sign((got * independent).sum(axis=0))
+    assert set(signs) <= {-1.0, 1.0}, signs
+    np.testing.assert_allclose(got, independent * signs, atol=1e-8)
