@@ -6,7 +6,7 @@ Operations are synchronous. Reads run in the shared worker threads. Mutations go
 serialised per endpoint by construction, and queued mutations wait in that executor's queue
 rather than holding shared worker threads, so predictions and other endpoints never starve.
 
-Every mutation ends in `_commit`: new data or model files are staged, config.json is replaced
+Every mutation ends in `commit`: new data or model files are staged, config.json is replaced
 atomically (the one commit point), and only then does memory change. A failure before that
 changes nothing. Predictions read `self.served`, an immutable snapshot replaced in one assignment,
 so they never wait for a training and never see half of one.
@@ -15,13 +15,11 @@ so they never wait for a training and never see half of one.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,10 +29,9 @@ from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, NotFound
 from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.plugins import Registry
-from mlhandler.schema import Column, Schema, cast_series, dtype_family
-from mlhandler.specs import EstimatorSpec
-from mlhandler.startup import merge_settings, read_yaml_data, same, yaml_settings
-from mlhandler.state import Served, State
+from mlhandler.schema import Column, cast_series, dtype_family
+from mlhandler.startup import start
+from mlhandler.state import Served, State, model_entry
 from mlhandler.store import Store
 from mlhandler.transform import apply_transform, resolve_transform
 
@@ -85,7 +82,7 @@ class Endpoint:
     def startup(self) -> None:
         """Reconcile the YAML with what config_dir holds, then load or train the model."""
         try:
-            self._startup()
+            start(self)
         except ConfigError:
             raise
         except MLHandlerError as exc:
@@ -93,91 +90,6 @@ class Endpoint:
         except Exception as exc:  # noqa: BLE001 - any startup failure is reported, not a traceback
             log.debug("startup of %s failed", self.name, exc_info=True)
             raise ConfigError(f"url.{self.name}: startup failed: {type(exc).__name__}: {exc}") from None
-
-    def _startup(self) -> None:
-        stored = State.from_config(self.store.load_config())
-        values, written = yaml_settings(self.cfg)
-        prev = stored.yaml
-        edited = bool(prev) and any(not same(written[k], prev.get(k)) for k in ("class", "params", "opts"))
-        state = merge_settings(stored, values, written, prev)
-        state.opts.check()
-        if state.class_name:
-            spec = self.registry.estimator(state.class_name)
-            state = replace(state, class_name=spec.name,
-                            params=spec.backend.coerce_params(spec, state.params))
-
-        data_changed = self.cfg.data is not None and not same(written["data"], prev.get("data"))
-        new_cache = read_yaml_data(self.cfg, self.transform) if data_changed else None
-        cache = new_cache if new_cache is not None else self.store.load_data(state.data)
-
-        served, adopted = None, False
-        path = values["path"]
-        path_changed = path is not None and not (
-            same(written["path"], prev.get("path")) and same(written["path_stamp"], prev.get("path_stamp"))
-        )
-        hand_placed = self.store.hand_placed_model()
-        if path is not None and (path_changed or state.model is None):
-            (state, served), adopted = self._adopt(state, Path(path)), True
-        elif state.model:
-            served = self._load_stored(state)
-        elif hand_placed is not None:
-            (state, served), adopted = self._adopt(state, hand_placed), True
-
-        # Startup training is the YAML's: it needs the YAML's own data and class, and no model
-        # trained elsewhere (model.path or a model file in config_dir) to serve instead.
-        yaml_trains = self.cfg.data is not None and values["class"] is not None and path is None
-        if yaml_trains and not adopted and not cache.empty:
-            if served is None or edited or data_changed:
-                log.info("%s: training %s at startup on %d rows", self.name, state.class_name, len(cache))
-                state, served = self._trained_state(state, cache, state.opts)
-        self.cache = cache
-        self._commit(state, cache=new_cache, served=served)
-
-    def _adopt(self, state: State, path: Path) -> tuple[State, Served]:
-        """Serve a model trained elsewhere: the YAML's model.path, or a model.pkl in config_dir."""
-        from mlhandler.defaults import JOBLIB
-
-        if not path.exists():
-            raise ConfigError(f"url.{self.name}.kwargs.model.path: {path} does not exist.")
-        try:
-            model = self.store.load_model_file(path, JOBLIB)
-        except ConfigError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - unpickling can fail in many ways
-            raise ConfigError(f"url.{self.name}: cannot load the model at {path}: {exc}") from None
-        spec = self._identify(model, str(path))
-        info = {**self.store.stage_model(model), **_model_entry(spec, None, state.opts, {})}
-        state = replace(state, class_name=state.class_name or spec.name, model=info)
-        return state, Served(model, spec, None, state.opts)
-
-    def _load_stored(self, state: State) -> Served:
-        info = state.model
-        try:
-            model = self.store.load_model(info)
-        except ConfigError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise ConfigError(
-                f"url.{self.name}: cannot load the saved model {self.store.model_path(info)}: "
-                f"{exc}; delete config.json to start afresh."
-            ) from None
-        spec = self.registry.estimators.get(info.get("class") or "") or self._identify(
-            model, str(self.store.model_path(info))
-        )
-        opts = ModelOptions.from_dict(info["opts"]) if info.get("opts") else state.opts
-        return Served(model, spec, Schema.from_dict(info.get("schema")), opts)
-
-    def _identify(self, model: Any, where: str) -> EstimatorSpec:
-        for backend in {id(s.backend): s.backend for s in self.registry.estimators.values()}.values():
-            found = backend.identify(model)
-            if isinstance(found, str):
-                found = self.registry.estimators.get(found)
-            if found is not None:
-                return found
-        raise ConfigError(
-            f"url.{self.name}: the model at {where} is a {type(model).__name__}, which no "
-            f"installed backend serves; installed plugins: {', '.join(self.registry.plugin_names())}."
-        )
 
     # --- reading -------------------------------------------------------------------------------
     def require_model(self) -> Served:
@@ -270,7 +182,7 @@ class Endpoint:
             params.update(args)
         if spec is not None:
             params = spec.backend.coerce_params(spec, params)
-        self._commit(replace(
+        self.commit(replace(
             self.state, opts=opts, params=params,
             class_name=spec.name if spec is not None else self.state.class_name,
         ))
@@ -279,7 +191,7 @@ class Endpoint:
     def append(self, frame: pd.DataFrame) -> dict[str, Any]:
         frame = self.incoming(frame, "appended")
         combined = self._appended(frame)
-        self._commit(self.state, cache=combined)
+        self.commit(self.state, cache=combined)
         return {"appended": len(frame), "rows": len(combined)}
 
     def train(self, frame: pd.DataFrame | None, opts: dict[str, Any], append: bool) -> dict[str, Any]:
@@ -300,8 +212,8 @@ class Endpoint:
                 "There is no training data: send rows in the body, append them first, or set "
                 "data: in the YAML."
             )
-        state, served = self._trained_state(self.state, cache, new_opts)
-        self._commit(state, cache=new_cache, served=served)
+        state, served = self.trained_state(self.state, cache, new_opts)
+        self.commit(state, cache=new_cache, served=served)
         return state.model["result"]
 
     def delete(self, targets: list[str], opt_names: list[str]) -> dict[str, Any]:
@@ -317,21 +229,21 @@ class Endpoint:
                 state = replace(state, opts=state.opts.reset(opt_names))
         # Files the user put there (model.path, a model.pkl in config_dir) are never deleted: like
         # the YAML's data and class, they give the endpoint its initial model at the next start.
-        self._commit(state, cache=cache, served=served)
+        self.commit(state, cache=cache, served=served)
         return {"deleted": targets, **self.configuration()}
 
     # --- internals -----------------------------------------------------------------------------
-    def _trained_state(self, state: State, cache: pd.DataFrame, opts: ModelOptions) -> tuple[State, Served]:
+    def trained_state(self, state: State, cache: pd.DataFrame, opts: ModelOptions) -> tuple[State, Served]:
         """Fit on `cache` and stage the model; the caller commits."""
         spec = self.registry.estimator(state.class_name)
         trained: Trained = _user_errors(
             lambda: spec.backend.train(spec, state.params, cache, opts), f"Training {spec.name} failed"
         )
         info = {**self.store.stage_model(trained.model),
-                **_model_entry(spec, trained.schema, opts, trained.result)}
+                **model_entry(spec, trained.schema, opts, trained.result)}
         return replace(state, opts=opts, model=info), Served(trained.model, spec, trained.schema, opts)
 
-    def _commit(self, state: State, cache: pd.DataFrame | None = None, served: Any = KEEP) -> None:
+    def commit(self, state: State, cache: pd.DataFrame | None = None, served: Any = KEEP) -> None:
         """Stage the new cache, replace config.json (the commit point), then update memory."""
         if cache is not None:
             state = replace(state, data=self.store.stage_data(cache))
@@ -365,18 +277,6 @@ class Endpoint:
                 column = Column(name, dtype_family(cache[name].dtype, cache[name]), str(cache[name].dtype))
                 frame[name] = cast_series(frame[name], column)
         return pd.concat([cache, frame], ignore_index=True)
-
-
-def _model_entry(spec: EstimatorSpec, schema: Schema | None, opts: ModelOptions,
-                 result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "class": spec.name,
-        "kind": spec.kind,
-        "schema": schema.to_dict() if schema else None,
-        "opts": opts.to_dict(),
-        "result": result,
-        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
 
 
 def _user_errors(call, what: str):

@@ -1,4 +1,5 @@
-"""Startup helpers: merge the YAML with what config_dir remembers, and read the YAML's data.
+"""An endpoint's startup: merge the YAML with what config_dir remembers, read the YAML's data,
+and load, adopt or train the model it starts with.
 
 The rule (api.md §2.6): a setting changed over HTTP is kept unless the YAML's own value for it
 changed since the last start — then the YAML wins, because the author edited it.
@@ -6,8 +7,10 @@ changed since the last start — then the YAML wins, because the author edited i
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pandas as pd
@@ -16,10 +19,106 @@ from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError
 from mlhandler.jsonsafe import json_safe
 from mlhandler.options import OPTION_NAMES, ModelOptions
-from mlhandler.state import State
+from mlhandler.schema import Schema
+from mlhandler.specs import EstimatorSpec
+from mlhandler.state import Served, State, model_entry
 from mlhandler.transform import Transform, apply_transform
 
+if TYPE_CHECKING:
+    from mlhandler.endpoint import Endpoint
+
+log = logging.getLogger("mlhandler")
 MISSING = object()
+
+
+def start(ep: Endpoint) -> None:
+    """Reconcile the YAML with what config_dir holds, then load, adopt or train the model."""
+    stored = State.from_config(ep.store.load_config())
+    values, written = yaml_settings(ep.cfg)
+    prev = stored.yaml
+    edited = bool(prev) and any(not same(written[k], prev.get(k)) for k in ("class", "params", "opts"))
+    state = merge_settings(stored, values, written, prev)
+    state.opts.check()
+    if state.class_name:
+        spec = ep.registry.estimator(state.class_name)
+        state = replace(state, class_name=spec.name,
+                        params=spec.backend.coerce_params(spec, state.params))
+
+    data_changed = ep.cfg.data is not None and not same(written["data"], prev.get("data"))
+    new_cache = read_yaml_data(ep.cfg, ep.transform) if data_changed else None
+    cache = new_cache if new_cache is not None else ep.store.load_data(state.data)
+
+    served, adopted = None, False
+    path = values["path"]
+    path_changed = path is not None and not (
+        same(written["path"], prev.get("path")) and same(written["path_stamp"], prev.get("path_stamp"))
+    )
+    hand_placed = ep.store.hand_placed_model()
+    if path is not None and (path_changed or state.model is None):
+        (state, served), adopted = adopt(ep, state, Path(path)), True
+    elif state.model:
+        served = load_stored(ep, state)
+    elif hand_placed is not None:
+        (state, served), adopted = adopt(ep, state, hand_placed), True
+
+    # Startup training is the YAML's: it needs the YAML's own data and class, and no model
+    # trained elsewhere (model.path or a model file in config_dir) to serve instead.
+    yaml_trains = ep.cfg.data is not None and values["class"] is not None and path is None
+    if yaml_trains and not adopted and not cache.empty:
+        if served is None or edited or data_changed:
+            log.info("%s: training %s at startup on %d rows", ep.name, state.class_name, len(cache))
+            state, served = ep.trained_state(state, cache, state.opts)
+    ep.cache = cache
+    ep.commit(state, cache=new_cache, served=served)
+
+
+def adopt(ep: Endpoint, state: State, path: Path) -> tuple[State, Served]:
+    """Serve a model trained elsewhere: the YAML's model.path, or a model.pkl in config_dir."""
+    from mlhandler.defaults import JOBLIB
+
+    if not path.exists():
+        raise ConfigError(f"url.{ep.name}.kwargs.model.path: {path} does not exist.")
+    try:
+        model = ep.store.load_model_file(path, JOBLIB)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unpickling can fail in many ways
+        raise ConfigError(f"url.{ep.name}: cannot load the model at {path}: {exc}") from None
+    spec = identify(ep, model, str(path))
+    info = {**ep.store.stage_model(model), **model_entry(spec, None, state.opts, {})}
+    state = replace(state, class_name=state.class_name or spec.name, model=info)
+    return state, Served(model, spec, None, state.opts)
+
+
+def load_stored(ep: Endpoint, state: State) -> Served:
+    info = state.model
+    try:
+        model = ep.store.load_model(info)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError(
+            f"url.{ep.name}: cannot load the saved model {ep.store.model_path(info)}: "
+            f"{exc}; delete config.json to start afresh."
+        ) from None
+    spec = ep.registry.estimators.get(info.get("class") or "") or identify(ep,
+        model, str(ep.store.model_path(info))
+    )
+    opts = ModelOptions.from_dict(info["opts"]) if info.get("opts") else state.opts
+    return Served(model, spec, Schema.from_dict(info.get("schema")), opts)
+
+
+def identify(ep: Endpoint, model: Any, where: str) -> EstimatorSpec:
+    for backend in {id(s.backend): s.backend for s in ep.registry.estimators.values()}.values():
+        found = backend.identify(model)
+        if isinstance(found, str):
+            found = ep.registry.estimators.get(found)
+        if found is not None:
+            return found
+    raise ConfigError(
+        f"url.{ep.name}: the model at {where} is a {type(model).__name__}, which no "
+        f"installed backend serves; installed plugins: {', '.join(ep.registry.plugin_names())}."
+    )
 
 
 def yaml_settings(cfg: EndpointConfig) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,3 +77,15 @@ def is_gramex_config(config: dict[str, Any]) -> bool:
     ours = "opts" in config or (isinstance(model, dict) and "path" in model)
     return not ours and ("transform" in config or isinstance(model, dict))
 
+
+def model_entry(spec: EstimatorSpec, schema: Schema | None, opts: ModelOptions,
+                 result: dict[str, Any]) -> dict[str, Any]:
+    """What config.json records about a trained model, besides where its file is."""
+    return {
+        "class": spec.name,
+        "kind": spec.kind,
+        "schema": schema.to_dict() if schema else None,
+        "opts": opts.to_dict(),
+        "result": result,
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
