@@ -644,3 +644,32 @@ def test_two_endpoints_cannot_share_a_config_dir(workdir):
     )
     with pytest.raises(ConfigError, match="config_dir .* already used by url.a"):
         load_config(path)
+
+
+# --- found by fuzzing -----------------------------------------------------------------------------
+def test_integers_beyond_64_bits_are_an_error_or_text_never_a_500(titanic_client):
+    r = titanic_client.put("/titanic?class=RandomForestClassifier&n_estimators=99999999999999999999")
+    assert_error(r, 400, "n_estimators", "out of range")
+    assert_error(titanic_client.put("/titanic?class=BayesianRidge&max_iter=-335103902751777925293"), 400)
+    # An extra column the model ignores is echoed back; a number JSON cannot hold comes back as text.
+    r = titanic_client.get(f"/titanic?{ROW}&z=99999999999999999999999")
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["z"] == "99999999999999999999999"
+
+
+def test_a_repeated_format_uses_the_last(titanic_client):
+    r = titanic_client.get("/titanic?_params&_format=csv&_format=json")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+
+
+def test_a_column_of_empty_objects_is_a_400(blank_client):
+    r = blank_client.post("/blank?_action=append", json=[{"a": {}}, {"a": {}}])
+    assert_error(r, 400, "cannot be stored")
+    assert blank_client.get("/blank?_cache").json() == []
+
+
+def test_an_infinite_parameter_survives_a_restart(titanic_client, make_client):
+    assert assert_ok(titanic_client.put("/titanic?C=inf"))["params"]["params"]["C"] is None  # JSON null
+    restarted = make_client(TITANIC_YAML)
+    assert restarted.app.state.endpoints["titanic"].state.params["C"] == math.inf
+    assert restarted.post("/titanic?_action=train").status_code == 200

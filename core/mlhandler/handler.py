@@ -137,7 +137,7 @@ class EndpointHandler:
 
     # --- rendering -----------------------------------------------------------------------------
     def render(self, payload: Any, args: dict[str, list[str]], status: int = 200) -> Response:
-        fmt = single(args.get("_format", ["json"]))
+        fmt = args.get("_format", ["json"])[-1]
         renderer = self.registry.renderers.get(fmt)
         if renderer is None or fmt == "page":
             names = [n for n in self.registry.renderers if n != "page"]
@@ -215,4 +215,5 @@ def _numbers(texts: pd.Series) -> pd.Series:
     present = texts[texts != ""]
     if not present.map(lambda text: bool(NUMBER.match(text))).all():
         return texts
-    return pd.to_numeric(texts.replace("", None))
+    numbers = pd.to_numeric(texts.replace("", None))
+    return texts if numbers.dtype == object else numbers  # object: integers beyond 64 bits

@@ -11,10 +11,13 @@ import orjson
 import pandas as pd
 
 MAX_DEPTH = 6
+OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
     """Plain Python for JSON: arrays become lists, NaN/inf become None, unknown objects a summary."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return str(value)  # JSON parsers lose integers beyond 64 bits; orjson refuses them
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -57,19 +60,16 @@ def frame_to_json(frame: pd.DataFrame) -> bytes:
     """Records JSON for a frame: numbers as numbers at full precision (floats round-trip
     exactly), missing values as null, timestamps as ISO text."""
     frame = frame.astype(object).where(frame.notna(), None)
-    return orjson.dumps(
-        frame.to_dict("records"),
-        default=_default,
-        option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
-    )
+    return dumps(frame.to_dict("records"))
 
 
 def dumps(payload: Any) -> bytes:
     if isinstance(payload, pd.DataFrame):
         return frame_to_json(payload)
-    return orjson.dumps(
-        payload, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-    )
+    try:
+        return orjson.dumps(payload, default=_default, option=OPTIONS)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits, which `default` never sees
+        return orjson.dumps(json_safe(payload), default=_default, option=OPTIONS)
 
 
 def _default(value: Any) -> Any:

@@ -14,6 +14,7 @@ names are pruned after each commit.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import shutil
 import time
@@ -52,6 +53,20 @@ def storage_errors(what: str) -> Iterator[None]:
         ) from None
 
 
+def storable(value: Any) -> Any:
+    """`value` with what JSON cannot hold as text: inf, nan and integers beyond 64 bits would
+    otherwise be written as null (or fail). Parameter coercion reads the text back."""
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # 'inf', '-inf', 'nan'
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return str(value)
+    return value
+
+
 def new_version() -> str:
     return f"{time.time_ns():x}-{uuid.uuid4().hex[:6]}"
 
@@ -86,7 +101,7 @@ class Store:
         with storage_errors("the configuration"):
             write_bytes(
                 self.directory / CONFIG_FILE,
-                orjson.dumps(config, default=json_safe, option=orjson.OPT_INDENT_2
+                orjson.dumps(storable(config), default=json_safe, option=orjson.OPT_INDENT_2
                              | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
             )
 
@@ -120,8 +135,9 @@ class Store:
         try:
             with storage_errors("the training data"):
                 write_with(self.directory / relative, lambda tmp: frame.to_parquet(tmp, index=False))
-        except (TypeError, ValueError, OverflowError) as exc:
-            # pyarrow refuses columns that mix types (e.g. numbers and text in one column).
+        except (TypeError, ValueError, OverflowError, NotImplementedError) as exc:
+            # pyarrow refuses columns that mix types (numbers and text in one column) or that it
+            # cannot write (e.g. empty objects).
             raise BadRequest(
                 f"The data cannot be stored: {exc}. Make every column hold one type of value.",
             ) from None

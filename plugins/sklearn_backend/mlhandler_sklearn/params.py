@@ -13,6 +13,7 @@ from mlhandler.errors import BadRequest
 from mlhandler.options import FALSE_WORDS, NONE_WORDS, TRUE_WORDS
 from mlhandler_sklearn.support import check_class, check_safe, required_estimators
 
+INT64 = (-(2**63), 2**63 - 1)
 INT = re.compile(r"^[+-]?\d+$")
 FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.I)
 
@@ -42,6 +43,9 @@ def coerce_params(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
             allowed=sorted(defaults),
         )
     params = {key: coerce_value(value, defaults[key]) for key, value in raw.items()}
+    for key, value in params.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+            raise BadRequest(f"{cls.__name__}: {key}={value} is out of range.", param=key)
     check_safe(cls, params)
     required_estimators(cls, defaults, params)
     try:
