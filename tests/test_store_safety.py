@@ -216,3 +216,15 @@ def test_format_is_accepted_by_every_verb(titanic_client, titanic):
     score_csv = titanic_client.post("/titanic?_action=score&_format=csv")
     assert score_csv.headers["content-type"].startswith("text/csv")
     assert score_csv.text.splitlines()[0] == "score,metric,rows"
+
+
+def test_settings_changed_over_http_that_cannot_train_do_not_stop_the_server(make_client, caplog):
+    client = make_client(TITANIC_YAML)
+    # A valid PUT whose combination only fails when fitting (lbfgs supports no l1 penalty).
+    assert client.put("/titanic?penalty=l1&solver=lbfgs").status_code == 200
+    assert client.delete("/titanic?_model").status_code == 200
+    restarted = make_client(TITANIC_YAML)  # startup training fails with the HTTP settings
+    assert restarted.get(f"/titanic?{ROW}").status_code == 404
+    assert "settings changed over HTTP" in caplog.text
+    assert restarted.put("/titanic?penalty=l2").status_code == 200
+    assert restarted.post("/titanic?_action=train").status_code == 200

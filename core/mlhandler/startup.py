@@ -67,9 +67,23 @@ def start(ep: Endpoint) -> None:
     if yaml_trains and not adopted and not cache.empty:
         if served is None or edited or data_changed:
             log.info("%s: training %s at startup on %d rows", ep.name, state.class_name, len(cache))
-            state, served = ep.trained_state(state, cache, state.opts)
+            try:
+                state, served = ep.trained_state(state, cache, state.opts)
+            except BadRequest as exc:
+                if not _changed_over_http(state, values):
+                    raise  # the YAML's own settings cannot train: a startup error (api.md §1)
+                # Settings changed over HTTP must not keep the server from starting.
+                log.warning("%s: no model at startup: training with the settings changed over "
+                            "HTTP failed: %s", ep.name, exc.message)
+                served = None
     ep.cache = cache
     ep.commit(state, cache=new_cache, served=served)
+
+
+def _changed_over_http(state: State, values: dict[str, Any]) -> bool:
+    yaml_opts = ModelOptions().updated(values["opts"])
+    return (state.class_name != values["class"] or state.opts != yaml_opts
+            or as_stored(state.params) != as_stored(values["params"]))
 
 
 def adopt(ep: Endpoint, state: State, path: Path) -> tuple[State, Served]:
