@@ -673,3 +673,15 @@ def test_an_infinite_parameter_survives_a_restart(titanic_client, make_client):
     restarted = make_client(TITANIC_YAML)
     assert restarted.app.state.endpoints["titanic"].state.params["C"] == math.inf
     assert restarted.post("/titanic?_action=train").status_code == 200
+
+
+INF_YAML = CLASS_WEIGHT_YAML.replace("params: {class_weight: {0: 1, 1: 3}}", "params: {C: .inf}")
+
+
+def test_a_non_finite_yaml_param_is_not_an_edit_at_every_restart(make_client, workdir):
+    """config.json holds inf as "inf": the YAML's .inf must compare equal to that snapshot."""
+    make_client(INF_YAML)
+    _, model_file = current_files(workdir / "models" / "titanic")
+    restarted = make_client(INF_YAML)
+    assert current_files(workdir / "models" / "titanic")[1] == model_file  # not retrained
+    assert restarted.app.state.endpoints["titanic"].state.params["C"] == math.inf

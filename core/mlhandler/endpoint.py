@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -32,18 +31,13 @@ from mlhandler.plugins import Registry
 from mlhandler.schema import Column, cast_series, dtype_family
 from mlhandler.startup import start
 from mlhandler.state import Served, State, model_entry
-from mlhandler.store import Store
+from mlhandler.store import Store, gramex_slug
 from mlhandler.transform import apply_transform, resolve_transform
 
 log = logging.getLogger("mlhandler")
 
 KEEP = object()
 MAX_DETAIL = 300
-
-
-def gramex_slug(name: str) -> str:
-    """The file name Gramex gave an endpoint's model: python-slugify's slug of its key."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 NO_MODEL = (
     "No model is trained yet: POST ?_action=train with data (or configure data: and model.class "
     "in the YAML), after setting the class with PUT ?class=…&target_col=…."
@@ -280,7 +274,8 @@ class Endpoint:
 
 
 def _user_errors(call, what: str):
-    """Run backend work; a ValueError from the ML library is a problem with the request's data."""
+    """Run backend work; a ValueError or TypeError from the ML library is a problem with the
+    request's data or the stored configuration, so it is a 400 naming the operation."""
     try:
         return call()
     except MLHandlerError:

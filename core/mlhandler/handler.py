@@ -1,5 +1,5 @@
 """HTTP verbs of one endpoint (api.md §2): parse the request, run model work in a thread,
-render the answer. Mutating requests hold the endpoint's lock; predictions never do."""
+render the answer. Mutating requests queue on the endpoint's own executor; predictions never do."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ ACTION_KEYS = {
     "train": set(OPTION_NAMES),
     "retrain": set(OPTION_NAMES),
 }
-GET_FLAGS = ("_model", "_params", "_cache", "_download")
 # Keys any request may carry: Gramex's XSRF token, the action, and the response format.
 IGNORED_KEYS = {"_xsrf", "_action", "_format"}
 
@@ -136,14 +135,14 @@ class EndpointHandler:
         return self.render(result, args)
 
     # --- rendering -----------------------------------------------------------------------------
-    def render(self, payload: Any, args: dict[str, list[str]], status: int = 200) -> Response:
+    def render(self, payload: Any, args: dict[str, list[str]]) -> Response:
         fmt = args.get("_format", ["json"])[-1]
         renderer = self.registry.renderers.get(fmt)
         if renderer is None or fmt == "page":
             names = [n for n in self.registry.renderers if n != "page"]
             raise BadRequest(f"Unknown _format={fmt!r}; use one of {names}.")
         body = renderer.render(payload, {"endpoint": self.endpoint})
-        return Response(body, status_code=status, media_type=renderer.media_type)
+        return Response(body, media_type=renderer.media_type)
 
     def predict(self, frame: pd.DataFrame, args: dict[str, list[str]]) -> Response:
         prediction = self.endpoint.predict(frame, backend_options(args))
@@ -184,8 +183,7 @@ def _zip_response(path) -> Response:
 
 def backend_options(args: dict[str, list[str]]) -> dict[str, Any]:
     """The `_options` of a prediction that are the backend's to interpret."""
-    core = {"_format", "_action", "_xsrf"}
-    return {k: single(v) for k, v in args.items() if k.startswith("_") and k not in core}
+    return {k: single(v) for k, v in args.items() if k.startswith("_") and k not in IGNORED_KEYS}
 
 
 def rows_from_args(features: dict[str, list[str]], text_columns: set[str]) -> pd.DataFrame:

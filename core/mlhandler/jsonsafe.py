@@ -14,10 +14,15 @@ MAX_DEPTH = 6
 OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
+def beyond_64_bits(value: Any) -> bool:
+    """An integer orjson refuses and JSON parsers would lose precision on."""
+    return isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64
+
+
 def json_safe(value: Any, depth: int = 0) -> Any:
     """Plain Python for JSON: arrays become lists, NaN/inf become None, unknown objects a summary."""
-    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
-        return str(value)  # JSON parsers lose integers beyond 64 bits; orjson refuses them
+    if beyond_64_bits(value):
+        return str(value)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):

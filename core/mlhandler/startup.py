@@ -17,11 +17,11 @@ import pandas as pd
 
 from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError
-from mlhandler.jsonsafe import json_safe
 from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
 from mlhandler.state import Served, State, model_entry
+from mlhandler.store import encode_config
 from mlhandler.transform import Transform, apply_transform
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _changed_over_http(state: State, values: dict[str, Any]) -> bool:
 
 
 def adopt(ep: Endpoint, state: State, path: Path) -> tuple[State, Served]:
-    """Serve a model trained elsewhere: the YAML's model.path, or a model.pkl in config_dir."""
+    """Serve a model trained elsewhere: the YAML's model.path, or a model file left in config_dir."""
     from mlhandler.defaults import JOBLIB
 
     if not path.exists():
@@ -115,8 +115,8 @@ def load_stored(ep: Endpoint, state: State) -> Served:
             f"url.{ep.name}: cannot load the saved model {ep.store.model_path(info)}: "
             f"{exc}; delete config.json to start afresh."
         ) from None
-    spec = ep.registry.estimators.get(info.get("class") or "") or identify(ep,
-        model, str(ep.store.model_path(info))
+    spec = ep.registry.estimators.get(info.get("class") or "") or identify(
+        ep, model, str(ep.store.model_path(info))
     )
     opts = ModelOptions.from_dict(info["opts"]) if info.get("opts") else state.opts
     return Served(model, spec, Schema.from_dict(info.get("schema")), opts)
@@ -166,9 +166,9 @@ def _stamp(path: str | None) -> str | None:
 
 
 def as_stored(value: Any) -> Any:
-    """`value` as it reads back from config.json (JSON turns {0: 1} into {"0": 1}), so that a
-    YAML value compares equal to its own snapshot."""
-    return orjson.loads(orjson.dumps(value, default=json_safe, option=orjson.OPT_NON_STR_KEYS))
+    """`value` as it reads back from config.json ({0: 1} becomes {"0": 1}, inf becomes "inf"),
+    so that a YAML value compares equal to its own snapshot."""
+    return orjson.loads(encode_config(value))
 
 
 def same(yaml_value: Any, snapshot_value: Any) -> bool:

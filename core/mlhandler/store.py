@@ -30,7 +30,7 @@ import pluggy
 
 from mlhandler.atomic import write_bytes, write_with
 from mlhandler.errors import BadRequest, ConfigError, StorageError
-from mlhandler.jsonsafe import json_safe
+from mlhandler.jsonsafe import beyond_64_bits, json_safe
 from mlhandler.specs import SavedModel
 
 log = logging.getLogger("mlhandler")
@@ -62,9 +62,21 @@ def storable(value: Any) -> Any:
         return [storable(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)  # 'inf', '-inf', 'nan'
-    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+    if beyond_64_bits(value):
         return str(value)
     return value
+
+
+def encode_config(config: Any, indent: bool = False) -> bytes:
+    """config.json's bytes for `config`. Startup compares the YAML with its snapshot through this
+    same encoding, so a value reads back equal to itself."""
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(storable(config), default=json_safe, option=option)
+
+
+def gramex_slug(name: str) -> str:
+    """The file name Gramex gave an endpoint's model: python-slugify's slug of its key."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def new_version() -> str:
@@ -99,11 +111,7 @@ class Store:
         """Make `config` (and the staged files it names) current, atomically. Call `prune`
         once nothing in memory refers to the versions it replaced."""
         with storage_errors("the configuration"):
-            write_bytes(
-                self.directory / CONFIG_FILE,
-                orjson.dumps(storable(config), default=json_safe, option=orjson.OPT_INDENT_2
-                             | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS),
-            )
+            write_bytes(self.directory / CONFIG_FILE, encode_config(config, indent=True))
 
     def prune(self, config: dict[str, Any]) -> None:
         """Remove the data and model versions, and the temporary files, that mlhandler wrote and
