@@ -39,9 +39,12 @@ class Backend(Protocol):
         types the class expects. Raise BadRequest naming a bad or unknown parameter."""
 
     def train(
-        self, spec: EstimatorSpec, params: dict[str, Any], data: pd.DataFrame, opts: ModelOptions
+        self, spec: EstimatorSpec, params: dict[str, Any], data: pd.DataFrame, opts: ModelOptions,
+        current: Any = None,
     ) -> Trained:
-        """Build and fit a model on `data` (the whole cache, transformed) and score it."""
+        """Build and fit a model on `data` (the whole cache, transformed) and score it.
+        `current` is the model this endpoint serves now, if it is of the same class: a backend
+        that fine-tunes (rather than fits afresh) continues from it; others ignore it."""
 
     def predict(self, model: Any, data: pd.DataFrame, opts: ModelOptions, schema: Schema | None,
                 query: dict[str, Any]) -> Prediction:
@@ -61,3 +64,25 @@ class Backend(Protocol):
         """For a model loaded from a file (`model.path`, or a model.pkl in config_dir): if this
         backend serves it, the name of a registered class, or an EstimatorSpec for a class it
         serves but does not register by name; else None."""
+
+
+class PretrainedBackend(Backend, Protocol):
+    """Optional: a backend whose models serve before any training (e.g. a pretrained model named
+    by a parameter). The core calls `pretrained` when an endpoint of this class has no trained
+    model: at startup, when a PUT changes the class or its parameters, after DELETE ?delete=model.
+    """
+
+    def pretrained(self, spec: EstimatorSpec, params: dict[str, Any], opts: ModelOptions,
+                   changed: set[str] | None) -> Trained | None:
+        """Load the model `params` name. `changed` is None when nothing is loaded yet, else the
+        parameter names a PUT changed: return None to keep serving the current model.
+        Raise ServiceUnavailable (naming the model and how to fix it) when it cannot load; at
+        startup that leaves the endpoint answering 503 while the rest of the server works."""
+
+
+class ForecastBackend(Backend, Protocol):
+    """Optional: a backend that forecasts the periods after its training data (`GET ?_steps=N`)."""
+
+    def forecast(self, model: Any, steps: int, opts: ModelOptions, schema: Schema | None,
+                 query: dict[str, Any]) -> Prediction:
+        """The next `steps` periods; `query` holds the other `_`-options (e.g. _interval)."""

@@ -15,6 +15,7 @@ so they never wait for a training and never see half of one.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ import pandas as pd
 
 from mlhandler.backend import Prediction, Trained
 from mlhandler.config import EndpointConfig
-from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, NotFound
+from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, NotFound, ServiceUnavailable
 from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.plugins import Registry
 from mlhandler.schema import Column, cast_series, dtype_family
@@ -59,6 +60,8 @@ class Endpoint:
         self.state = State()
         self.cache = pd.DataFrame()
         self.served: Served | None = None
+        # Why there is no model, when a pretrained model failed to load: predictions answer 503.
+        self.unavailable: str | None = None
         self.last_score: dict[str, Any] | None = None
 
     @property
@@ -89,8 +92,28 @@ class Endpoint:
     def require_model(self) -> Served:
         served = self.served
         if served is None:
+            if self.unavailable:
+                raise ServiceUnavailable(self.unavailable)
             raise NotFound(NO_MODEL)
         return served
+
+    def forecast(self, steps_text: str, query: dict[str, Any]) -> Prediction:
+        served = self.require_model()
+        forecast = getattr(served.spec.backend, "forecast", None)
+        if forecast is None:
+            raise BadRequest(
+                f"_steps forecasts the periods after the training data; {served.spec.name} does "
+                "not forecast. Send rows to predict instead."
+            )
+        try:
+            steps = int(steps_text)
+        except (TypeError, ValueError):
+            steps = 0
+        if steps < 1 or str(steps_text).strip() != str(steps):
+            raise BadRequest(f"_steps={steps_text!r} must be a whole number of periods, 1 or more.")
+        return _user_errors(
+            lambda: forecast(served.model, steps, served.opts, served.schema, query), "Forecast failed"
+        )
 
     def incoming(self, frame: pd.DataFrame, what: str) -> pd.DataFrame:
         """Apply the data transform, once, to a dataset that arrived with a request."""
@@ -176,11 +199,35 @@ class Endpoint:
             params.update(args)
         if spec is not None:
             params = spec.backend.coerce_params(spec, params)
-        self.commit(replace(
+        state = replace(
             self.state, opts=opts, params=params,
             class_name=spec.name if spec is not None else self.state.class_name,
-        ))
+        )
+        served = KEEP
+        if spec is not None:
+            changed = None if (spec.name != self.state.class_name or self.served is None) else {
+                k for k in set(params) | set(self.state.params)
+                if params.get(k, KEEP) != self.state.params.get(k, KEEP)
+            }
+            try:
+                loaded = self.pretrained(state, changed)
+            except ServiceUnavailable as exc:  # the model this request names cannot load
+                raise BadRequest(exc.message, **exc.details) from None
+            if loaded is not None:
+                state, served = replace(state, model=None), loaded
+        self.commit(state, served=served)
         return self.configuration()
+
+    def pretrained(self, state: State, changed: set[str] | None) -> Served | None:
+        """The pretrained model `state` names, for backends that have one (see PretrainedBackend)."""
+        if not state.class_name:
+            return None
+        spec = self.registry.estimator(state.class_name)
+        load = getattr(spec.backend, "pretrained", None)
+        if load is None:
+            return None
+        trained = load(spec, state.params, state.opts, changed)
+        return None if trained is None else Served(trained.model, spec, trained.schema, state.opts)
 
     def append(self, frame: pd.DataFrame) -> dict[str, Any]:
         frame = self.incoming(frame, "appended")
@@ -214,7 +261,8 @@ class Endpoint:
         state, cache, served = self.state, None, KEEP
         for target in targets:
             if target == "model":
-                state, served = replace(state, model=None), None
+                # A backend with a pretrained model goes back to serving it.
+                state, served = replace(state, model=None), self.pretrained(state, None)
             elif target == "cache":
                 cache = pd.DataFrame()  # no columns either: the next append or train sets them
             elif target == "opts":
@@ -230,8 +278,13 @@ class Endpoint:
     def trained_state(self, state: State, cache: pd.DataFrame, opts: ModelOptions) -> tuple[State, Served]:
         """Fit on `cache` and stage the model; the caller commits."""
         spec = self.registry.estimator(state.class_name)
+        extra = {}
+        if "current" in inspect.signature(spec.backend.train).parameters:
+            served = self.served
+            extra["current"] = served.model if served and served.spec.name == spec.name else None
         trained: Trained = _user_errors(
-            lambda: spec.backend.train(spec, state.params, cache, opts), f"Training {spec.name} failed"
+            lambda: spec.backend.train(spec, state.params, cache, opts, **extra),
+            f"Training {spec.name} failed",
         )
         info = {**self.store.stage_model(trained.model),
                 **model_entry(spec, trained.schema, opts, trained.result)}
@@ -248,6 +301,7 @@ class Endpoint:
             self.cache = cache
         if served is not KEEP:
             self.served = served
+            self.unavailable = None
             self.last_score = None  # it described the model just replaced
         self.store.prune(config)  # after the switch: nothing in memory names the old versions
 

@@ -67,6 +67,8 @@ class EndpointHandler:
         if "_download" in args:
             return await run_in_threadpool(self.download)
         features = {k: v for k, v in args.items() if not k.startswith("_")}
+        if not features and "_steps" in args:
+            return await run_in_threadpool(self.forecast, args)
         if not features:
             return await run_in_threadpool(self.page, request, args)
         served = ep.served
@@ -146,6 +148,13 @@ class EndpointHandler:
 
     def predict(self, frame: pd.DataFrame, args: dict[str, list[str]]) -> Response:
         prediction = self.endpoint.predict(frame, backend_options(args))
+        payload = prediction.frame if prediction.frame is not None else prediction.values
+        return self.render(payload, args)
+
+    def forecast(self, args: dict[str, list[str]]) -> Response:
+        query = backend_options(args)
+        steps = query.pop("_steps")
+        prediction = self.endpoint.forecast(steps if isinstance(steps, str) else steps[-1], query)
         payload = prediction.frame if prediction.frame is not None else prediction.values
         return self.render(payload, args)
 

@@ -16,7 +16,7 @@ import orjson
 import pandas as pd
 
 from mlhandler.config import EndpointConfig
-from mlhandler.errors import BadRequest, ConfigError
+from mlhandler.errors import BadRequest, ConfigError, MLHandlerError
 from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
@@ -76,8 +76,18 @@ def start(ep: Endpoint) -> None:
                 log.warning("%s: no model at startup: training with the settings changed over "
                             "HTTP failed: %s", ep.name, exc.message)
                 served = None
+    unavailable = None
+    if served is None and state.class_name:
+        try:
+            served = ep.pretrained(state, None)
+        except MLHandlerError as exc:
+            # Not a startup error: the rest of the server works, and this endpoint answers 503
+            # saying why until a PUT names a model that loads.
+            log.warning("%s: %s", ep.name, exc.message)
+            unavailable = exc.message
     ep.cache = cache
     ep.commit(state, cache=new_cache, served=served)
+    ep.unavailable = unavailable
 
 
 def _changed_over_http(state: State, values: dict[str, Any]) -> bool:

@@ -61,8 +61,10 @@ class SklearnBackend:
         return coerce_params(spec.factory, raw)
 
     def train(
-        self, spec: EstimatorSpec, params: dict[str, Any], data: pd.DataFrame, opts: ModelOptions
+        self, spec: EstimatorSpec, params: dict[str, Any], data: pd.DataFrame, opts: ModelOptions,
+        current: Any = None,
     ) -> Trained:
+        # `current` is ignored: scikit-learn models are fitted afresh on the whole cache.
         supervised = spec.kind in SUPERVISED
         target = opts.target_col
         if supervised and not target:
