@@ -11,8 +11,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(STAMP): $(PY) pyproject.toml plugins/sklearn_backend/pyproject.toml
-	$(PIP) install --quiet -e ".[test]" -e plugins/sklearn_backend
+PLUGINS := sklearn_backend transforms
+
+$(STAMP): $(PY) pyproject.toml $(PLUGINS:%=plugins/%/pyproject.toml)
+	$(PIP) install --quiet -e ".[test]" $(PLUGINS:%=-e plugins/%)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +77,20 @@ def current_files(config_dir: Path) -> tuple[Path | None, Path | None]:
     data = Path(config_dir) / config["data"] if config.get("data") else None
     model = Path(config_dir) / config["model"]["path"] if config.get("model") else None
     return data, model
+
+
+@pytest.fixture
+def user_module(workdir, monkeypatch):
+    """Write a uniquely named Python module next to the YAML; forget it after the test."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    names = []
+
+    def make(source: str) -> str:
+        name = f"mymodule_{uuid.uuid4().hex[:10]}"
+        (workdir / f"{name}.py").write_text(textwrap.dedent(source))
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)

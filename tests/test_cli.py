@@ -85,7 +85,11 @@ def test_disabled_plugin_is_omitted():
 
     as_json = run("plugins", "--json", MLHANDLER_DISABLE_PLUGINS="sklearn")
     assert as_json.returncode == 0, as_json.stderr
-    assert [p["name"] for p in json.loads(as_json.stdout)] == ["core"]
+    names = [p["name"] for p in json.loads(as_json.stdout)]
+    assert "core" in names and "sklearn" not in names, names
+    everyone = ",".join(n for n in names if n != "core")
+    alone = run("plugins", "--json", MLHANDLER_DISABLE_PLUGINS=f"sklearn,{everyone}")
+    assert [p["name"] for p in json.loads(alone.stdout)] == ["core"]
 
 
 # --- serve: startup errors -----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import re
 import sqlite3
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -89,23 +88,6 @@ def write(path: Path, text: str) -> Path:
 
 def build(path: Path):
     return build_app(load_config(path))
-
-
-@pytest.fixture
-def user_module(workdir, monkeypatch):
-    """Write a uniquely named Python module next to the YAML; forget it after the test."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    names = []
-
-    def make(source: str) -> str:
-        name = f"mymodule_{uuid.uuid4().hex[:10]}"
-        write(workdir / f"{name}.py", source)
-        names.append(name)
-        return name
-
-    yield make
-    for name in names:
-        sys.modules.pop(name, None)
 
 
 # --- variables -----------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from sklearn.preprocessing import StandardScaler
 from starlette.testclient import TestClient
 
 import mlhandler.atomic
+import mlhandler.endpoint as endpoint_module
 from mlhandler.app import build_app
 from mlhandler.config import load_config
-from mlhandler.endpoint import Endpoint
 from mlhandler_sklearn.backend import SklearnBackend
 from tests.conftest import current_files
 from tests.helpers import (
@@ -522,16 +522,16 @@ def test_concurrent_appends_are_serialised(workdir, titanic, monkeypatch):
     endpoint = app.state.endpoints["titanic"]
     state = {"active": 0, "max": 0, "entered": 0}
     guard, release = threading.Lock(), threading.Event()
-    original = Endpoint._appended
+    original = endpoint_module._appended
 
-    def slow_appended(self, frame):
+    def slow_appended(cache, frame, *args, **kwargs):
         with guard:
             state["entered"] += 1
             state["active"] += 1
             state["max"] = max(state["max"], state["active"])
             first = state["entered"] == 1
         try:
-            combined = original(self, frame)  # reads the current cache...
+            combined = original(cache, frame, *args, **kwargs)  # reads the current cache...
             if first:
                 release.wait(120)  # ...and holds on before saving it
             return combined
@@ -539,7 +539,7 @@ def test_concurrent_appends_are_serialised(workdir, titanic, monkeypatch):
             with guard:
                 state["active"] -= 1
 
-    monkeypatch.setattr(Endpoint, "_appended", slow_appended)
+    monkeypatch.setattr(endpoint_module, "_appended", slow_appended)
     first_rows = titanic.head(5).assign(PassengerId=range(20001, 20006))
     second_rows = titanic.head(7).assign(PassengerId=range(30001, 30008))
     responses: dict = {}

@@ -195,7 +195,8 @@ def test_params_shape_and_fitted_attrs(titanic_client):
     r = titanic_client.get("/titanic?_params")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"opts", "params", "attrs"}
+    assert set(body) == {"opts", "params", "transform", "attrs"}
+    assert body["transform"] is None  # the titanic YAML has no data.transform
     assert set(body["opts"]) == {
         "include", "exclude", "cats", "nums", "target_col", "index_col", "dropna", "drop_duplicates",
         "pipeline",

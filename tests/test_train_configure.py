@@ -533,7 +533,7 @@ def test_put_seed_random_forest(titanic_client):
     res = titanic_client.put("/titanic?class=RandomForestClassifier&n_estimators=10")
     assert res.status_code == 200, res.text
     answer = res.json()
-    assert set(answer) == {"opts", "params"}
+    assert set(answer) == {"opts", "params", "transform"}
     assert answer["params"] == {"class": "RandomForestClassifier", "params": {"n_estimators": 10}}
     assert answer["opts"]["target_col"] == "Survived"
     assert titanic_client.get("/titanic?_params").json()["params"] == answer["params"]

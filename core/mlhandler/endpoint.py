@@ -33,7 +33,13 @@ from mlhandler.schema import Column, cast_series, dtype_family
 from mlhandler.startup import start
 from mlhandler.state import Served, State, model_entry
 from mlhandler.store import Store, gramex_slug
-from mlhandler.transform import apply_transform, resolve_transform
+from mlhandler.transform import (
+    Pipeline,
+    TransformFailed,
+    apply_transform,
+    names_pipeline,
+    resolve_transform,
+)
 
 log = logging.getLogger("mlhandler")
 
@@ -52,12 +58,17 @@ class Endpoint:
         self.registry = registry
         self.store = Store(cfg.config_dir, registry.pm, gramex_slug=gramex_slug(cfg.name))
         where = f"url.{cfg.name}.kwargs.data.transform"
-        self.transform = resolve_transform(
+        self.yaml_transform = resolve_transform(
             cfg.data.transform if cfg.data else None, registry.transforms, where
         )
+        self.transform: Pipeline | None = self.yaml_transform  # the active one (see State.transform)
         self.lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mlhandler-{cfg.name}")
         self.state = State()
+        # `raw`: the training data as it arrived, which config_dir keeps. `cache`: the same rows
+        # through the active transform, which training, scoring and ?_cache use. Keeping both
+        # means each dataset is transformed once, and a new transform re-reads what was sent.
+        self.raw = pd.DataFrame()
         self.cache = pd.DataFrame()
         self.served: Served | None = None
         # Why there is no model, when a pretrained model failed to load: predictions answer 503.
@@ -73,7 +84,13 @@ class Endpoint:
         return self.state.model
 
     def configuration(self) -> dict[str, Any]:
-        return self.state.configuration()
+        active = self.transform.written if self.transform is not None else None
+        return {**self.state.configuration(), "transform": active}
+
+    def pipeline_for(self, state: State) -> Pipeline | None:
+        if state.transform is None:
+            return self.yaml_transform
+        return names_pipeline(state.transform, self.registry.transforms)
 
     # --- startup -------------------------------------------------------------------------------
     def startup(self) -> None:
@@ -115,16 +132,16 @@ class Endpoint:
             lambda: forecast(served.model, steps, served.opts, served.schema, query), "Forecast failed"
         )
 
-    def incoming(self, frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    def incoming(self, frame: pd.DataFrame, what: str, transform: Any = KEEP) -> pd.DataFrame:
         """Apply the data transform, once, to a dataset that arrived with a request."""
         if frame.empty and len(frame.columns) == 0:
             raise BadRequest(f"The {what} data has no rows; send at least one row.")
         try:
-            return apply_transform(self.transform, frame)
-        except Exception as exc:  # noqa: BLE001 - a user transform may raise anything
+            return apply_transform(self.transform if transform is KEEP else transform, frame)
+        except TransformFailed as exc:
             raise BadRequest(
-                f"The data transform {getattr(self.transform, '__name__', '')!r} failed on the "
-                f"{what} data: {exc}. Check that the data has the columns the transform uses.",
+                f"{exc} (on the {what} data). Check that the data has the columns and values "
+                "the transform uses.",
             ) from None
 
     def predict(self, frame: pd.DataFrame, query: dict[str, Any]) -> Prediction:
@@ -181,6 +198,7 @@ class Endpoint:
         class_name = args.pop("class", None)
         if isinstance(class_name, list):
             class_name = class_name[-1]
+        names = args.pop("transform", None)
         opts = self.opts.updated({k: args.pop(k) for k in list(args) if k in OPTION_NAMES})
         opts.check()
         spec, params = None, dict(self.state.params)
@@ -203,6 +221,13 @@ class Endpoint:
             self.state, opts=opts, params=params,
             class_name=spec.name if spec is not None else self.state.class_name,
         )
+        raw, cache = None, None
+        if names is not None:
+            names = [names] if isinstance(names, str) else list(names)
+            state = replace(state, transform=names)
+            pipeline = self.pipeline_for(state)
+            raw = self.raw
+            cache = self.incoming(raw, "cached", pipeline) if not raw.empty else raw
         served = KEEP
         if spec is not None:
             changed = None if (spec.name != self.state.class_name or self.served is None) else {
@@ -215,7 +240,7 @@ class Endpoint:
                 raise BadRequest(exc.message, **exc.details) from None
             if loaded is not None:
                 state, served = replace(state, model=None), loaded
-        self.commit(state, served=served)
+        self.commit(state, cache=cache, raw=raw, served=served)
         return self.configuration()
 
     def pretrained(self, state: State, changed: set[str] | None) -> Served | None:
@@ -230,10 +255,11 @@ class Endpoint:
         return None if trained is None else Served(trained.model, spec, trained.schema, state.opts)
 
     def append(self, frame: pd.DataFrame) -> dict[str, Any]:
-        frame = self.incoming(frame, "appended")
-        combined = self._appended(frame)
-        self.commit(self.state, cache=combined)
-        return {"appended": len(frame), "rows": len(combined)}
+        prepared = self.incoming(frame, "appended")
+        cache = _appended(self.cache, prepared, "cached")
+        raw = _appended(self.raw, frame, "cached", strict=self.transform is None)
+        self.commit(self.state, cache=cache, raw=raw)
+        return {"appended": len(frame), "rows": len(cache)}
 
     def train(self, frame: pd.DataFrame | None, opts: dict[str, Any], append: bool) -> dict[str, Any]:
         new_opts = self.opts.updated(opts)
@@ -243,10 +269,14 @@ class Endpoint:
                 "No model class is set: PUT ?class=LogisticRegression (or any installed class) "
                 "first, or set model.class in the YAML."
             )
-        new_cache = None
+        new_cache = new_raw = None
         if frame is not None:
-            frame = self.incoming(frame, "training")
-            new_cache = self._appended(frame) if append else frame.reset_index(drop=True)
+            prepared = self.incoming(frame, "training")
+            if append:
+                new_cache = _appended(self.cache, prepared, "cached")
+                new_raw = _appended(self.raw, frame, "cached", strict=self.transform is None)
+            else:
+                new_raw, new_cache = frame.reset_index(drop=True), prepared.reset_index(drop=True)
         cache = new_cache if new_cache is not None else self.cache
         if cache.empty:
             raise BadRequest(
@@ -254,24 +284,30 @@ class Endpoint:
                 "data: in the YAML."
             )
         state, served = self.trained_state(self.state, cache, new_opts)
-        self.commit(state, cache=new_cache, served=served)
+        self.commit(state, cache=new_cache, raw=new_raw, served=served)
         return state.model["result"]
 
     def delete(self, targets: list[str], opt_names: list[str]) -> dict[str, Any]:
-        state, cache, served = self.state, None, KEEP
+        state, cache, raw, served = self.state, None, None, KEEP
         for target in targets:
             if target == "model":
                 # A backend with a pretrained model goes back to serving it.
                 state, served = replace(state, model=None), self.pretrained(state, None)
             elif target == "cache":
-                cache = pd.DataFrame()  # no columns either: the next append or train sets them
+                cache = raw = pd.DataFrame()  # no columns either: the next append or train sets them
             elif target == "opts":
                 if not opt_names:
                     raise BadRequest("Name the options to reset: ?delete=opts&_opts=include&_opts=….")
-                state = replace(state, opts=state.opts.reset(opt_names))
+                others = [n for n in opt_names if n != "transform"]
+                state = replace(state, opts=state.opts.reset(others))
+                if "transform" in opt_names and state.transform is not None:
+                    state = replace(state, transform=None)  # back to the YAML's data.transform
+                    if cache is None and not self.raw.empty:
+                        raw = self.raw
+                        cache = self.incoming(raw, "cached", self.pipeline_for(state))
         # Files the user put there (model.path, a model.pkl in config_dir) are never deleted: like
         # the YAML's data and class, they give the endpoint its initial model at the next start.
-        self.commit(state, cache=cache, served=served)
+        self.commit(state, cache=cache, raw=raw, served=served)
         return {"deleted": targets, **self.configuration()}
 
     # --- internals -----------------------------------------------------------------------------
@@ -290,13 +326,19 @@ class Endpoint:
                 **model_entry(spec, trained.schema, opts, trained.result)}
         return replace(state, opts=opts, model=info), Served(trained.model, spec, trained.schema, opts)
 
-    def commit(self, state: State, cache: pd.DataFrame | None = None, served: Any = KEEP) -> None:
-        """Stage the new cache, replace config.json (the commit point), then update memory."""
-        if cache is not None:
-            state = replace(state, data=self.store.stage_data(cache))
+    def commit(self, state: State, cache: pd.DataFrame | None = None, raw: pd.DataFrame | None = None,
+               served: Any = KEEP) -> None:
+        """Stage the new data, replace config.json (the commit point), then update memory.
+        `raw` is what config_dir keeps; `cache` is the same rows through `state`'s transform."""
+        if raw is not None and raw is not self.raw:
+            state = replace(state, data=self.store.stage_data(raw))
         config = state.to_config()
+        pipeline = self.pipeline_for(state)
         self.store.commit(config)
         self.state = state
+        self.transform = pipeline
+        if raw is not None:
+            self.raw = raw
         if cache is not None:
             self.cache = cache
         if served is not KEEP:
@@ -305,26 +347,31 @@ class Endpoint:
             self.last_score = None  # it described the model just replaced
         self.store.prune(config)  # after the switch: nothing in memory names the old versions
 
-    def _appended(self, frame: pd.DataFrame) -> pd.DataFrame:
-        cache = self.cache
-        if cache.empty and len(cache.columns) == 0:
-            return frame.reset_index(drop=True)
-        missing = [c for c in cache.columns if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in cache.columns]
-        if missing or extra:
-            raise BadRequest(
-                f"The appended data's columns must match the cached data's. Missing: {missing}; "
-                f"unexpected: {extra}. Send exactly these columns: {list(cache.columns)}.",
-                missing=missing,
-                unexpected=extra,
-            )
+
+def _appended(cache: pd.DataFrame, frame: pd.DataFrame, what: str, strict: bool = True) -> pd.DataFrame:
+    """`frame`'s rows after `cache`'s, cast to the cache's column types. `strict`: the columns
+    must match. The raw rows need not: a transform may drop or derive columns, and what must
+    match is what it makes of them (checked on the transformed rows)."""
+    if cache.empty and len(cache.columns) == 0:
+        return frame.reset_index(drop=True)
+    missing = [c for c in cache.columns if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in cache.columns]
+    if strict and (missing or extra):
+        raise BadRequest(
+            f"The appended data's columns must match the {what} data's. Missing: {missing}; "
+            f"unexpected: {extra}. Send exactly these columns: {list(cache.columns)}.",
+            missing=missing,
+            unexpected=extra,
+        )
+    if strict:
         frame = frame[list(cache.columns)]
-        if not cache.empty:
-            frame = frame.copy()
-            for name in cache.columns:
+    if not cache.empty:
+        frame = frame.copy()
+        for name in cache.columns:
+            if name in frame.columns:
                 column = Column(name, dtype_family(cache[name].dtype, cache[name]), str(cache[name].dtype))
                 frame[name] = cast_series(frame[name], column)
-        return pd.concat([cache, frame], ignore_index=True)
+    return pd.concat([cache, frame], ignore_index=True)
 
 
 def _user_errors(call, what: str):

@@ -22,7 +22,7 @@ from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
 from mlhandler.state import Served, State, model_entry
 from mlhandler.store import encode_config
-from mlhandler.transform import Transform, apply_transform
+from mlhandler.transform import TransformFailed, apply_transform
 
 if TYPE_CHECKING:
     from mlhandler.endpoint import Endpoint
@@ -45,8 +45,13 @@ def start(ep: Endpoint) -> None:
                         params=spec.backend.coerce_params(spec, state.params))
 
     data_changed = ep.cfg.data is not None and not same(written["data"], prev.get("data"))
-    new_cache = read_yaml_data(ep.cfg, ep.transform) if data_changed else None
-    cache = new_cache if new_cache is not None else ep.store.load_data(state.data)
+    if data_changed and state.transform is not None:
+        # The author edited the YAML's data (its transform included): it replaces the
+        # transform chosen over HTTP, as it replaces the cached rows.
+        state = replace(state, transform=None)
+    new_raw = read_yaml_data(ep.cfg) if data_changed else None
+    raw = new_raw if new_raw is not None else ep.store.load_data(state.data)
+    cache = prepare(ep, state, raw, "the YAML data" if data_changed else "the cached data")
 
     served, adopted = None, False
     path = values["path"]
@@ -85,8 +90,9 @@ def start(ep: Endpoint) -> None:
             # saying why until a PUT names a model that loads.
             log.warning("%s: %s", ep.name, exc.message)
             unavailable = exc.message
-    ep.cache = cache
-    ep.commit(state, cache=new_cache, served=served)
+    if new_raw is None:
+        ep.raw = raw  # already in config_dir: commit stages only new data
+    ep.commit(state, cache=cache, raw=new_raw, served=served)
     ep.unavailable = unavailable
 
 
@@ -204,10 +210,20 @@ def merge_settings(stored: State, values: dict[str, Any], written: dict[str, Any
     else:
         params = _merge_values(params, values["params"], written["params"], prev.get("params") or {})
     return State(opts=opts, class_name=class_name, params=params, data=stored.data,
-                 model=stored.model, yaml=written)
+                 model=stored.model, yaml=written, transform=stored.transform)
 
 
-def read_yaml_data(cfg: EndpointConfig, transform: Transform | None) -> pd.DataFrame:
+def prepare(ep: Endpoint, state: State, raw: pd.DataFrame, what: str) -> pd.DataFrame:
+    """`raw` through the endpoint's transform, once; a failure is a startup error."""
+    if raw.empty:
+        return raw
+    try:
+        return apply_transform(ep.pipeline_for(state), raw)
+    except TransformFailed as exc:
+        raise ConfigError(f"url.{ep.name}: {exc} (on {what}).") from None
+
+
+def read_yaml_data(cfg: EndpointConfig) -> pd.DataFrame:
     from mlhandler.data import is_database_url, read_file, read_sql
 
     source = cfg.data
@@ -219,10 +235,7 @@ def read_yaml_data(cfg: EndpointConfig, transform: Transform | None) -> pd.DataF
             frame = read_file(source.url, source.ext, source.sheet_name)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}.") from None
-    try:
-        return apply_transform(transform, frame)
-    except Exception as exc:  # noqa: BLE001 - a user transform may raise anything
-        raise ConfigError(f"{where}.transform failed on the YAML data: {exc}") from None
+    return frame
 
 
 def _merge_opts(current: ModelOptions, values: dict, written: dict, prev: dict) -> ModelOptions:

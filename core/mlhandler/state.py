@@ -24,6 +24,8 @@ class State:
     data: str | None = None  # the cache file, relative to config_dir
     model: dict[str, Any] | None = None  # format, path, class, kind, schema, opts, result, trained_at
     yaml: dict[str, Any] = field(default_factory=dict)  # the YAML's settings at the last start
+    # Registered transform names chosen with PUT ?transform=…; None: the YAML's data.transform.
+    transform: list[str] | None = None
 
     def configuration(self) -> dict[str, Any]:
         return {
@@ -32,7 +34,10 @@ class State:
         }
 
     def to_config(self) -> dict[str, Any]:
-        return {**self.configuration(), "data": self.data, "model": self.model, "yaml": self.yaml}
+        config = {**self.configuration(), "data": self.data, "model": self.model, "yaml": self.yaml}
+        if self.transform is not None:
+            config["transform"] = self.transform
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> State:
@@ -46,6 +51,7 @@ class State:
             data=config.get("data"),
             model=config.get("model"),
             yaml=config.get("yaml") or {},
+            transform=config.get("transform"),
         )
 
     @classmethod
@@ -75,6 +81,7 @@ def is_gramex_config(config: dict[str, Any]) -> bool:
     """Gramex's MLHandler stores {"transform": {options}, "model": {"class", "params"}}."""
     model = config.get("model")
     ours = "opts" in config or (isinstance(model, dict) and "path" in model)
+    # (Gramex's "transform" is a dict of options; ours is a list of names or null.)
     return not ours and ("transform" in config or isinstance(model, dict))
 
 
