@@ -25,6 +25,7 @@ import mlhandler.atomic
 import mlhandler.endpoint as endpoint_module
 from mlhandler.app import build_app
 from mlhandler.config import load_config
+from mlhandler.store import LOCK_FILE
 from mlhandler_sklearn.backend import SklearnBackend
 from tests.conftest import current_files
 from tests.helpers import (
@@ -79,11 +80,13 @@ def sha(path: Path) -> str:
 
 
 def leftovers(directory: Path) -> list[str]:
-    """Temporary or backup files an interrupted/atomic write could leave behind."""
+    """Temporary or backup files an interrupted/atomic write could leave behind. (The lock file
+    that processes serving one config_dir take turns on is permanent, not a leftover.)"""
     return sorted(
         p.name
         for p in directory.iterdir()
-        if p.name.startswith(".") or p.name.endswith((".tmp", ".old", ".partial", "~"))
+        if p.name != LOCK_FILE
+        and (p.name.startswith(".") or p.name.endswith((".tmp", ".old", ".partial", "~")))
     )
 
 

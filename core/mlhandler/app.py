@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -41,7 +42,9 @@ def build_app(config: AppConfig, pm: pluggy.PluginManager | None = None) -> Star
     ]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        watcher = asyncio.create_task(_watch(endpoints, config.sync_seconds))
         yield
+        watcher.cancel()
         for endpoint in endpoints:  # let a running training finish; drop queued ones
             endpoint.executor.shutdown(wait=True, cancel_futures=True)
 
@@ -58,6 +61,17 @@ def build_app(config: AppConfig, pm: pluggy.PluginManager | None = None) -> Star
     app.state.registry = registry
     app.state.config = config
     return app
+
+
+async def _watch(endpoints: list[Endpoint], seconds: float) -> None:
+    """Serve what other processes commit to the same config_dirs (`mlhandler serve --workers N`):
+    a stat of each config.json every `seconds`, and a reload when one was replaced."""
+    while True:
+        await asyncio.sleep(seconds)
+        results = await asyncio.gather(*(ep.refresh() for ep in endpoints), return_exceptions=True)
+        for endpoint, result in zip(endpoints, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("%s: could not load what another process committed: %s", endpoint.name, result)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

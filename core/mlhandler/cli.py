@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from pathlib import Path
 
 from mlhandler.errors import MLHandlerError
 
 log = logging.getLogger("mlhandler")
+YAML_ENV = "MLHANDLER_WORKER_YAML"  # tells each worker process which YAML to serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("yaml", help="the app's YAML file")
     serve.add_argument("--host", help="interface to listen on (default: app.listen.host or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: app.listen.port or 9988)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port and each config_dir (default 1)")
+    serve.add_argument("--access-log", action="store_true", help="log every request (slower)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     plugins = sub.add_parser("plugins", help="list installed plugins and what each provides")
     plugins.add_argument("--json", action="store_true", help="print JSON")
@@ -43,13 +49,55 @@ def _serve(args: argparse.Namespace) -> int:
     from mlhandler.app import build_app
     from mlhandler.config import load_config
 
+    if args.workers < 1:
+        raise MLHandlerError("--workers must be 1 or more.")
     config = load_config(args.yaml)
+    # Start every endpoint here first: a startup error is one line, and startup training happens
+    # once. Workers then find config_dir up to date and only load the models.
     app = build_app(config)
     host = args.host or config.host
     port = args.port or config.port
-    log.info("serving %d endpoint(s) on http://%s:%d", len(config.endpoints), host, port)
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level)
+    options = {"host": host, "port": port, "log_level": args.log_level, "access_log": args.access_log}
+    log.info("serving %d endpoint(s) on http://%s:%d with %d worker(s)",
+             len(config.endpoints), host, port, args.workers)
+    if args.workers == 1:
+        uvicorn.run(app, **options)
+        return 0
+    del app
+    os.environ[YAML_ENV] = str(Path(args.yaml).resolve())
+    uvicorn.run("mlhandler.cli:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def worker_app():
+    """The app of one `--workers` process (uvicorn imports this by name in each)."""
+    from mlhandler.app import build_app
+    from mlhandler.config import load_config
+
+    return WorkerHeader(build_app(load_config(os.environ[YAML_ENV])))
+
+
+class WorkerHeader:
+    """Names the worker process in an `X-MLHandler-Worker` header, so that a client (or a test)
+    can tell which process answered."""
+
+    def __init__(self, app):
+        self.app = app
+        self.header = (b"x-mlhandler-worker", str(os.getpid()).encode())
+
+    def __getattr__(self, name):  # app.state and friends
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_header)
 
 
 def _plugins(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ LISTEN_KEYS = {"host", "port"}
 URL_KEYS = {"pattern", "handler", "kwargs"}
 # Keys of a Gramex url: entry that mean nothing here: accepted with a warning.
 GRAMEX_URL_KEYS = {"priority", "cache", "auth", "log", "name", "redirect", "xsrf_cookies", "error"}
-KWARG_KEYS = {"config_dir", "data", "model", "template"}
+KWARG_KEYS = {"config_dir", "data", "model", "template", "batch"}
 GRAMEX_KWARG_KEYS = {
     "xsrf_cookies", "headers", "auth", "cache", "error", "methods", "redirect", "set_xsrf",
     "log", "transform", "backend", "cors", "session", "kwargs", "ratelimit", "debug",
@@ -50,6 +50,16 @@ class DataSource:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class BatchSettings:
+    """Micro-batching of concurrent GET predictions (`kwargs.batch`). `max_wait_ms: 0` adds no
+    latency: a batch is whatever arrived while the previous one ran."""
+
+    enabled: bool = True
+    max_batch_size: int = 256
+    max_wait_ms: float = 0.0
+
+
 @dataclass
 class EndpointConfig:
     name: str
@@ -59,6 +69,7 @@ class EndpointConfig:
     data: DataSource | None = None
     model: dict[str, Any] = field(default_factory=dict)
     template: Path | None = None
+    batch: BatchSettings = field(default_factory=lambda: BatchSettings())
     # The model and data sections as written, before $VARIABLES are substituted: what is
     # remembered between starts, so that moving the folder or rotating a secret in an
     # environment variable is not taken for an edit, and no secret is written to config_dir.
@@ -84,6 +95,8 @@ class AppConfig:
     port: int = DEFAULT_PORT
     data_dir: Path = Path(".mlhandler")
     max_body_mb: float = DEFAULT_MAX_BODY_MB
+    # How often each process checks for commits by another process serving the same config_dir.
+    sync_seconds: float = 0.25
     endpoints: list[EndpointConfig] = field(default_factory=list)
 
     @property
@@ -244,7 +257,27 @@ def _endpoint(name: str, entry: Any, app: AppConfig, path: Path) -> EndpointConf
         data=_data_section(kwargs.get("data"), f"{where}.kwargs.data", path.parent),
         model=_model_section(kwargs.get("model"), f"{where}.kwargs.model", path.parent),
         template=template,
+        batch=_batch_section(kwargs.get("batch", True), f"{where}.kwargs.batch"),
     )
+
+
+def _batch_section(section: Any, where: str) -> BatchSettings:
+    if isinstance(section, bool):
+        return BatchSettings(enabled=section)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}: use true, false, or {{max_batch_size: 256, max_wait_ms: 0}}.")
+    _check_keys(section, {"enabled", "max_batch_size", "max_wait_ms"}, where)
+    try:
+        settings = BatchSettings(
+            enabled=bool(section.get("enabled", True)),
+            max_batch_size=int(section.get("max_batch_size", BatchSettings.max_batch_size)),
+            max_wait_ms=float(section.get("max_wait_ms", BatchSettings.max_wait_ms)),
+        )
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: max_batch_size and max_wait_ms must be numbers.") from None
+    if settings.max_batch_size < 1 or not 0 <= settings.max_wait_ms <= 1000:
+        raise ConfigError(f"{where}: max_batch_size must be ≥ 1 and max_wait_ms between 0 and 1000.")
+    return settings
 
 
 def _data_section(section: Any, where: str, yaml_dir: Path) -> DataSource | None:

@@ -18,6 +18,7 @@ import asyncio
 import inspect
 import logging
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from mlhandler.backend import Prediction, Trained
+from mlhandler.batching import PredictionBatcher
 from mlhandler.config import EndpointConfig
 from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, NotFound, ServiceUnavailable
 from mlhandler.options import OPTION_NAMES, ModelOptions
@@ -74,6 +76,10 @@ class Endpoint:
         # Why there is no model, when a pretrained model failed to load: predictions answer 503.
         self.unavailable: str | None = None
         self.last_score: dict[str, Any] | None = None
+        self.batcher = PredictionBatcher(self.predict, cfg.batch) if cfg.batch.enabled else None
+        # Which config.json this process last read or wrote (see sync).
+        self.stamp: tuple[int, int, int] | None = None
+        self.revision: str | None = None
 
     @property
     def opts(self) -> ModelOptions:
@@ -96,7 +102,8 @@ class Endpoint:
     def startup(self) -> None:
         """Reconcile the YAML with what config_dir holds, then load or train the model."""
         try:
-            start(self)
+            with self.store.lock():  # workers starting together take turns
+                start(self)
         except ConfigError:
             raise
         except MLHandlerError as exc:
@@ -147,6 +154,11 @@ class Endpoint:
     def predict(self, frame: pd.DataFrame, query: dict[str, Any]) -> Prediction:
         served = self.require_model()
         frame = self.incoming(frame, "prediction")
+        if frame.empty and self.transform is not None:
+            raise BadRequest(
+                f"The data transform {self.transform.__name__!r} removed every row of the "
+                "prediction data, so there are no rows to predict."
+            )
         if served.schema is not None:
             frame = served.schema.cast(frame)
         return _user_errors(
@@ -189,9 +201,62 @@ class Endpoint:
         return await loop.run_in_executor(self.executor, self._locked, operation, args)
 
     def _locked(self, operation, args):
-        # The lock also guards callers that run operations directly, outside the executor.
-        with self.lock:
+        # The thread lock guards callers that run operations directly, outside the executor; the
+        # store's lock serialises mutations across processes (`--workers N`). Each mutation first
+        # catches up with what another process committed, so it builds on the newest state.
+        with self.lock, self.store.lock():
+            self.sync()
             return operation(*args)
+
+    async def refresh(self) -> None:
+        """Sync in this endpoint's executor, after (not during) its own queued mutations."""
+        if self.store.config_stamp() == self.stamp:
+            return
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor, self._synced)
+
+    def _synced(self) -> None:
+        with self.lock:
+            self.sync()
+
+    def sync(self) -> None:
+        """Catch up with a commit another process made to config_dir: reload what changed."""
+        for attempt in range(3):
+            stamp = self.store.config_stamp()
+            if stamp == self.stamp:
+                return
+            config = self.store.load_config()
+            if config.get("revision") == self.revision:
+                self.stamp = stamp
+                return
+            try:
+                self._adopt_config(config)
+            except FileNotFoundError:  # pruned by a newer commit while we read: read that one
+                if attempt == 2:
+                    raise
+                continue
+            self.stamp, self.revision = stamp, config.get("revision")
+            return
+
+    def _adopt_config(self, config: dict[str, Any]) -> None:
+        from mlhandler.startup import load_stored
+
+        state = State.from_config(config)
+        old = self.state
+        raw = self.raw if state.data == old.data else self.store.load_data(state.data)
+        pipeline = self.pipeline_for(state)
+        if raw is self.raw and state.transform == old.transform:
+            cache = self.cache
+        else:
+            cache = apply_transform(pipeline, raw) if not raw.empty else raw
+        served = self.served
+        if state.model != old.model or (state.model is None and (
+                state.class_name, state.params) != (old.class_name, old.params)):
+            served = load_stored(self, state) if state.model else self.pretrained(state, None)
+        log.info("%s: loaded the configuration another process committed", self.name)
+        self.state, self.raw, self.cache, self.transform = state, raw, cache, pipeline
+        if served is not self.served:
+            self.served, self.unavailable, self.last_score = served, None, None
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         args = dict(args)
@@ -334,7 +399,9 @@ class Endpoint:
             state = replace(state, data=self.store.stage_data(raw))
         config = state.to_config()
         pipeline = self.pipeline_for(state)
-        self.store.commit(config)
+        revision = uuid.uuid4().hex
+        self.store.commit({**config, "revision": revision})
+        self.stamp, self.revision = self.store.config_stamp(), revision
         self.state = state
         self.transform = pipeline
         if raw is not None:

@@ -74,7 +74,16 @@ class EndpointHandler:
         served = ep.served
         schema = served.schema if served is not None else None
         text = {c.name for c in schema.features if c.family == "str"} if schema else set()
-        return await run_in_threadpool(self.predict, rows_from_args(features, text), args)
+        columns = query_columns(features, text)
+        if ep.batcher is not None and self.json_is_plain(args):
+            body = await ep.batcher.predict_json(columns, backend_options(args))
+            return Response(body, media_type="application/json")
+        return await run_in_threadpool(self.predict, pd.DataFrame(columns), args)
+
+    def json_is_plain(self, args: dict[str, list[str]]) -> bool:
+        """The answer is the core's JSON, which batched predictions render themselves."""
+        renderer = self.registry.renderers.get("json")
+        return args.get("_format", ["json"])[-1] == "json" and renderer is not None and renderer.plugin == "core"
 
     # --- POST ----------------------------------------------------------------------------------
     async def post(self, request: Request, args: dict[str, list[str]]) -> Response:
@@ -195,32 +204,34 @@ def backend_options(args: dict[str, list[str]]) -> dict[str, Any]:
     return {k: single(v) for k, v in args.items() if k.startswith("_") and k not in IGNORED_KEYS}
 
 
-def rows_from_args(features: dict[str, list[str]], text_columns: set[str]) -> pd.DataFrame:
-    """`?a=1&a=2&b=3&b=4` → two rows. Every feature must be repeated the same number of times.
+def query_columns(features: dict[str, list[str]], text_columns: set[str]) -> dict[str, list[Any]]:
+    """`?a=1&a=2&b=3&b=4` → two rows, as columns of values. Every feature must be repeated the
+    same number of times.
 
-    Columns the model knows as text keep the text as sent ("007", "1.0"). Elsewhere a value that
-    is plainly a number becomes one, as a CSV reader would read it, so a data transform sees
-    numbers; the schema then casts every column to its training dtype."""
+    Columns the model knows as text keep the text as sent ("007", "1.0"). Elsewhere a column whose
+    every non-empty value is plainly a number becomes numbers (empty → None), as a CSV reader
+    would read it, so a data transform sees numbers; the schema then casts every column to its
+    training dtype. Plain Python, no pandas: this runs once per request on the event loop."""
     counts = {k: len(v) for k, v in features.items()}
     if len(set(counts.values())) > 1:
         raise BadRequest(
             f"Each feature must be given the same number of times (one value per row); got {counts}.",
             counts=counts,
         )
-    frame = pd.DataFrame(features)
-    for name in frame.columns:
-        if name not in text_columns:
-            frame[name] = _numbers(frame[name])
-    return frame
+    return {name: values if name in text_columns else _numbers(values) for name, values in features.items()}
 
 
 NUMBER = re.compile(r"^[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+([eE][+-]?\d+)?$")
+INTEGER = re.compile(r"^[+-]?(0|[1-9]\d*)$")
+INT_RANGE = (-(2**63), 2**64)  # what a 64-bit integer column holds (int64 or uint64)
 
 
-def _numbers(texts: pd.Series) -> pd.Series:
+def _numbers(texts: list[str]) -> list[Any]:
     """Numbers if every non-empty value is plainly one ("007" is not: it keeps its zeros)."""
-    present = texts[texts != ""]
-    if not present.map(lambda text: bool(NUMBER.match(text))).all():
+    if not all(text == "" or NUMBER.match(text) for text in texts):
         return texts
-    numbers = pd.to_numeric(texts.replace("", None))
-    return texts if numbers.dtype == object else numbers  # object: integers beyond 64 bits
+    numbers: list[Any] = [None if text == "" else int(text) if INTEGER.match(text) else float(text)
+                          for text in texts]
+    if any(isinstance(n, int) and not INT_RANGE[0] <= n < INT_RANGE[1] for n in numbers):
+        return texts  # integers beyond 64 bits stay text; the schema says what they must be
+    return numbers

@@ -64,8 +64,12 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 def frame_to_json(frame: pd.DataFrame) -> bytes:
     """Records JSON for a frame: numbers as numbers at full precision (floats round-trip
     exactly), missing values as null, timestamps as ISO text."""
-    frame = frame.astype(object).where(frame.notna(), None)
-    return dumps(frame.to_dict("records"))
+    return dumps(frame_records(frame))
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts of plain values, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def dumps(payload: Any) -> bytes:

@@ -16,7 +16,7 @@ import orjson
 import pandas as pd
 
 from mlhandler.config import EndpointConfig
-from mlhandler.errors import BadRequest, ConfigError, MLHandlerError
+from mlhandler.errors import BadRequest, ConfigError, MLHandlerError, ServiceUnavailable
 from mlhandler.options import OPTION_NAMES, ModelOptions
 from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
@@ -33,7 +33,8 @@ MISSING = object()
 
 def start(ep: Endpoint) -> None:
     """Reconcile the YAML with what config_dir holds, then load, adopt or train the model."""
-    stored = State.from_config(ep.store.load_config())
+    stored_config = ep.store.load_config()
+    stored = State.from_config(stored_config)
     values, written = yaml_settings(ep.cfg)
     prev = stored.yaml
     edited = bool(prev) and any(not same(written[k], prev.get(k)) for k in ("class", "params", "opts"))
@@ -68,12 +69,18 @@ def start(ep: Endpoint) -> None:
 
     # Startup training is the YAML's: it needs the YAML's own data and class, and no model
     # trained elsewhere (model.path or a model file in config_dir) to serve instead.
+    unavailable = None
     yaml_trains = ep.cfg.data is not None and values["class"] is not None and path is None
     if yaml_trains and not adopted and not cache.empty:
         if served is None or edited or data_changed:
             log.info("%s: training %s at startup on %d rows", ep.name, state.class_name, len(cache))
             try:
                 state, served = ep.trained_state(state, cache, state.opts)
+            except ServiceUnavailable as exc:
+                # The model to fine-tune cannot load: as below, the server starts and this
+                # endpoint answers 503 saying why until a PUT names a model that loads.
+                log.warning("%s: no model at startup: %s", ep.name, exc.message)
+                unavailable = exc.message
             except BadRequest as exc:
                 if not _changed_over_http(state, values):
                     raise  # the YAML's own settings cannot train: a startup error (api.md §1)
@@ -81,8 +88,7 @@ def start(ep: Endpoint) -> None:
                 log.warning("%s: no model at startup: training with the settings changed over "
                             "HTTP failed: %s", ep.name, exc.message)
                 served = None
-    unavailable = None
-    if served is None and state.class_name:
+    if served is None and state.class_name and unavailable is None:
         try:
             served = ep.pretrained(state, None)
         except MLHandlerError as exc:
@@ -92,7 +98,15 @@ def start(ep: Endpoint) -> None:
             unavailable = exc.message
     if new_raw is None:
         ep.raw = raw  # already in config_dir: commit stages only new data
-    ep.commit(state, cache=cache, raw=new_raw, served=served)
+    unchanged = {k: v for k, v in stored_config.items() if k != "revision"}
+    if new_raw is None and as_stored(state.to_config()) == unchanged:
+        # Nothing to write (a restart, or another worker starting on the same config_dir):
+        # rewriting config.json would make every other process reload for nothing.
+        ep.state, ep.cache, ep.served = state, cache, served
+        ep.transform = ep.pipeline_for(state)
+        ep.stamp, ep.revision = ep.store.config_stamp(), stored_config.get("revision")
+    else:
+        ep.commit(state, cache=cache, raw=new_raw, served=served)
     ep.unavailable = unavailable
 
 

@@ -13,8 +13,10 @@ names are pruned after each commit.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
+import os
 import re
 import shutil
 import time
@@ -39,6 +41,7 @@ CONFIG_FILE = "config.json"
 DATA_DIR = "data"
 MODELS_DIR = "models"
 HAND_PLACED_MODEL = "model.pkl"
+LOCK_FILE = ".mlhandler.lock"
 
 
 @contextmanager
@@ -96,6 +99,26 @@ class Store:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"Cannot create config_dir {self.directory}: {exc}.") from None
+
+    # --- between processes -----------------------------------------------------------------------
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold config_dir's lock: every process serving it (`--workers N`) changes it in turn."""
+        with storage_errors("the config_dir lock"):
+            fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def config_stamp(self) -> tuple[int, int, int] | None:
+        """Changes whenever config.json is replaced (each commit writes a new file)."""
+        try:
+            info = (self.directory / CONFIG_FILE).stat()
+        except FileNotFoundError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
 
     # --- the commit point ----------------------------------------------------------------------
     def load_config(self) -> dict[str, Any]:
