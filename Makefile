@@ -11,9 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-PLUGINS := sklearn_backend transforms
+PLUGINS := sklearn_backend sarimax_backend nlp_backend transforms
 
+# torch first, pinned: that is the CPU build on these machines (an unpinned torch pulls CUDA).
 $(STAMP): $(PY) pyproject.toml $(PLUGINS:%=plugins/%/pyproject.toml)
+	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ".[test]" $(PLUGINS:%=-e plugins/%)
 	touch $(STAMP)
 
