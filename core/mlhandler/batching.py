@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mlhandler.backend import Prediction
 from mlhandler.config import BatchSettings
-from mlhandler.jsonsafe import dumps, frame_records
+from mlhandler.jsonsafe import dumps, frame_rows_json
 
 Columns = dict[str, list[Any]]
 RunPrediction = Callable[[pd.DataFrame, dict[str, Any]], Prediction]
@@ -102,12 +102,12 @@ class PredictionBatcher:
         total = sum(pending.rows for pending in batch)
         self.batches += 1
         prediction = self.run(pd.DataFrame(merged), query)
-        outputs = _rows_of(prediction)
+        outputs = _rows_json(prediction)
         if len(outputs) != total:
             raise ValueError("the prediction does not have one row per input row")
         answers, start = [], 0
         for pending in batch:
-            answers.append((True, dumps(outputs[start:start + pending.rows])))
+            answers.append((True, b"[" + b",".join(outputs[start:start + pending.rows]) + b"]"))
             start += pending.rows
         return answers
 
@@ -121,11 +121,12 @@ class PredictionBatcher:
         return True, dumps(payload)
 
 
-def _rows_of(prediction: Prediction) -> list[Any]:
+def _rows_json(prediction: Prediction) -> list[bytes]:
+    """Each output row's JSON, exactly as the whole answer's JSON would hold it."""
     if prediction.frame is not None:
-        return frame_records(prediction.frame)
+        return frame_rows_json(prediction.frame)
     values = prediction.values
-    return values.tolist() if hasattr(values, "tolist") else list(values)
+    return [dumps(value) for value in (values.tolist() if hasattr(values, "tolist") else values)]
 
 
 def _key(columns: Columns, query: dict[str, Any]) -> tuple:

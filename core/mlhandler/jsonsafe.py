@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,44 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 def frame_to_json(frame: pd.DataFrame) -> bytes:
     """Records JSON for a frame: numbers as numbers at full precision (floats round-trip
     exactly), missing values as null, timestamps as ISO text."""
-    return dumps(frame_records(frame))
+    return b"[" + b",".join(frame_rows_json(frame)) + b"]"
+
+
+def frame_rows_json(frame: pd.DataFrame) -> list[bytes]:
+    """Each row of the frame as a JSON object (bytes), as `frame_to_json` writes it.
+
+    Built column by column: each column's values are encoded in one orjson call where possible,
+    then each row's bytes are joined. Building a dict per row (`to_dict("records")`) and
+    encoding those costs about twice as much."""
+    if len(frame.columns) == 0 or not frame.columns.is_unique:
+        return [dumps(row) for row in frame_records(frame)]
+    keys = [orjson.dumps(str(name)) for name in frame.columns]
+    prefixes = [b"{" + keys[0] + b":"] + [b"," + key + b":" for key in keys[1:]]
+    columns = [_encoded(frame.iloc[:, i]) for i in range(len(keys))]
+    return [b"".join(chain.from_iterable(zip(prefixes, values, strict=True))) + b"}"
+            for values in zip(*columns, strict=True)]
+
+
+NULL_MARK = "\x00mlhandler-null\x00"  # stands for a missing text value while a column is encoded
+NULL_MARK_JSON = orjson.dumps(NULL_MARK)[1:-1]
+
+
+def _encoded(series: pd.Series) -> list[bytes]:
+    """Each value of the column as JSON bytes, encoded with one orjson call where possible."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind in "iub" or dtype == np.float64):
+        # Numbers and booleans hold no commas: split the encoded list.
+        return orjson.dumps(series.to_numpy().tolist())[1:-1].split(b",") if len(series) else []
+    if len(series) == 0:
+        return []
+    if dtype.kind in "OUT" or pd.api.types.is_string_dtype(dtype):
+        values = series.to_numpy(dtype=object, na_value=NULL_MARK).tolist()
+        if all(type(value) is str for value in values):
+            # Between two encoded strings lies exactly `","`; inside one, every quote is escaped.
+            parts = orjson.dumps(values)[2:-2].split(b'","')
+            return [b"null" if part == NULL_MARK_JSON else b'"' + part + b'"' for part in parts]
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return [dumps(value) for value in values]
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
