@@ -6,6 +6,7 @@ import textwrap
 from urllib.parse import quote
 
 import pandas as pd
+import pytest
 
 from tests.helpers import ROW, TITANIC_YAML, assert_error
 
@@ -79,3 +80,20 @@ def test_leading_zeros_read_as_numbers_where_the_column_is_numeric(titanic_clien
     padded = titanic_client.get(f"/titanic?{ROW.replace('Pclass=3', 'Pclass=003')}").json()
     assert padded[0]["Pclass"] == 3
     assert padded == plain
+
+
+@pytest.mark.parametrize("query", [
+    b"a=1&b=2&a=3", b"a=&b", b"x=%20y+z&%C3%A9=%E2%82%AC", b"&&a=1&", b"a=1=2", b"k%3D=v%26", b"=v",
+    b"a=%ZZ", b"t=caf\xc3\xa9",
+])
+def test_query_is_read_as_urllib_reads_it(query):
+    """The handler's own query reader (no Starlette objects per request) agrees with parse_qsl."""
+    from urllib.parse import parse_qsl
+
+    from mlhandler.handler import query_args
+
+    expected: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        expected.setdefault(key, []).append(value)
+    request = type("Request", (), {"scope": {"query_string": query}})()
+    assert query_args(request) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from urllib.parse import unquote_plus
 from typing import Any
 
 import pandas as pd
@@ -34,8 +35,18 @@ IGNORED_KEYS = {"_xsrf", "_action", "_format"}
 
 
 def query_args(request: Request) -> dict[str, list[str]]:
+    """The query's keys and their values, in order, blank values kept. As Starlette's
+    `query_params` (urllib's parse_qsl) reads them, without building its objects: this runs for
+    every request, and most queries need no unquoting at all."""
     args: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            key = unquote_plus(key, errors="replace")
+            value = unquote_plus(value, errors="replace")
         args.setdefault(key, []).append(value)
     return args
 
