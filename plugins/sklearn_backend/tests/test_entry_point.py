@@ -68,3 +68,23 @@ def test_cli_plugins_honours_disable_env():
     names = {info["name"] for info in json.loads(result.stdout)}
     assert "sklearn" not in names
     assert "core" in names
+
+
+def test_discovery_finds_what_all_estimators_finds_without_importing_torch():
+    """Registering every estimator must not import torch (installed for the NLP plugin), which
+    sklearn's own all_estimators() does on its way through sklearn.externals."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mlhandler.plugins import Registry, get_plugin_manager\n"
+        "registry = Registry(get_plugin_manager())\n"
+        "print(len([s for s in registry.estimators.values() if s.plugin == 'sklearn']), 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    from sklearn.utils import all_estimators
+
+    expected = len(all_estimators(type_filter=["classifier", "regressor", "cluster", "transformer"]))
+    assert out.stdout.split() == [str(expected), "False"]
