@@ -167,6 +167,15 @@ def test_append_body_forms(titanic_client, titanic, sample, form):
     assert normalise(cache[: len(titanic)], columns) == normalise(_records(titanic), columns)
 
 
+def test_append_single_object_with_a_list_of_objects(blank_client):
+    """One row whose cell is a list of objects (NER spans) is one row, as a one-element list is."""
+    row = {"text": "Modi met Obama", "labels": [{"start": 0, "end": 4, "label": "PER"}]}
+    r = blank_client.post("/blank?_action=append", json=row)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"appended": 1, "rows": 1}
+    assert blank_client.get("/blank?_cache").json() == [row]
+
+
 def test_append_single_object(titanic_client, titanic):
     row = _records(titanic.iloc[[3]])[0]
     r = titanic_client.post("/titanic?_action=append", json=row)
@@ -255,7 +264,8 @@ def test_json_list_of_non_objects_400(titanic_client, action):
     assert_error(r, 400, "object")
 
 
-@pytest.mark.parametrize("body", ["42", '"text"', '{"a": [1, 2], "b": 3}'])
+@pytest.mark.parametrize("body", ["42", '"text"', '{"a": [1, 2], "b": 3}', '{"a": [{"x": 1}, 2], "b": 3}',
+                                  '{"a": [], "b": 3}', '{"a": {"x": 1}, "b": 3}'])
 def test_json_of_wrong_shape_400(titanic_client, body):
     assert_error(titanic_client.post("/titanic", **_json(body)), 400)
 

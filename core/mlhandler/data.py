@@ -95,6 +95,12 @@ def is_database_url(url: str) -> bool:
     return bool(scheme) and scheme not in ("file", "http", "https")
 
 
+def _scalar_or_records(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(item, dict) for item in value)
+    return not isinstance(value, dict)
+
+
 def frame_from_json(obj: Any) -> pd.DataFrame:
     """Records `[{…}]`, columns `{"col": [...]}`, pandas' `{"col": {"0": v}}`, or one row `{…}`."""
     if isinstance(obj, list):
@@ -120,6 +126,10 @@ def frame_from_json(obj: Any) -> pd.DataFrame:
             return pd.DataFrame(obj)
         if not any(isinstance(v, list | dict) for v in values):
             return pd.DataFrame([obj])
+        if all(_scalar_or_records(v) for v in values):
+            # One row whose cells include lists of objects, e.g. NER training spans:
+            # {"text": "…", "labels": [{"start": 0, "end": 5, "label": "PER"}]}
+            return pd.DataFrame.from_records([obj])
         raise ValueError(
             "a JSON object must be one row ({\"a\": 1}) or columns of equal-length lists "
             "({\"a\": [1, 2]}), not a mix"
