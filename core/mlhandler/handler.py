@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from urllib.parse import unquote_plus
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
