@@ -23,6 +23,7 @@ from mlhandler.options import ModelOptions
 from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
 from mlhandler_sklearn.attrs import fitted_attrs
+from mlhandler_sklearn.fastpath import fast_transform
 from mlhandler_sklearn.features import feature_columns, training_frame
 from mlhandler_sklearn.params import coerce_params
 from mlhandler_sklearn.pipeline import wrap_estimator
@@ -119,8 +120,11 @@ class SklearnBackend:
                     f"Its fitted attributes are at ?_params.",
                 )
             return Prediction(values=_dense(model.transform(X)))
-        predicted = _dense(model.predict(X))
-        proba = _probabilities(model, X, name) if _truthy(query.get("_proba")) else None
+        # The standard pipeline's transform in numpy when it is sure to agree (fastpath.py).
+        transformed = fast_transform(model, X)
+        final, inputs = (model, X) if transformed is None else (model.steps[-1][1], transformed)
+        predicted = _dense(final.predict(inputs))
+        proba = _probabilities(final, inputs, name) if _truthy(query.get("_proba")) else None
         target = opts.target_col
         if not target:
             if proba is not None:
@@ -258,7 +262,7 @@ def _truthy(value: Any) -> bool:
     return parse_bool(value if not isinstance(value, list) else value[-1], "_proba")
 
 
-def _probabilities(model: Any, X: pd.DataFrame, name: str) -> pd.DataFrame:
+def _probabilities(model: Any, X: Any, name: str) -> pd.DataFrame:
     if not hasattr(model, "predict_proba"):
         raise BadRequest(f"{name} does not give probabilities; drop _proba.")
     try:
