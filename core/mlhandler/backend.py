@@ -32,6 +32,11 @@ class Prediction:
     frame: pd.DataFrame | None = None
     values: Any = None
 
+    @property
+    def payload(self) -> Any:
+        """What the answer renders: the records frame, else the bare values."""
+        return self.frame if self.frame is not None else self.values
+
 
 class Backend(Protocol):
     def coerce_params(self, spec: EstimatorSpec, raw: dict[str, Any]) -> dict[str, Any]:

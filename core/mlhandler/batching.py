@@ -117,8 +117,7 @@ class PredictionBatcher:
             prediction = self.run(pd.DataFrame(pending.columns), query)
         except Exception as exc:  # noqa: BLE001 - delivered to the request that caused it
             return False, exc
-        payload = prediction.frame if prediction.frame is not None else prediction.values
-        return True, dumps(payload)
+        return True, dumps(prediction.payload)
 
 
 def _rows_json(prediction: Prediction) -> list[bytes]:

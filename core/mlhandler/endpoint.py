@@ -151,6 +151,10 @@ class Endpoint:
                 "the transform uses.",
             ) from None
 
+    def derive_cache(self, raw: pd.DataFrame, transform: Pipeline | None, what: str = "cached") -> pd.DataFrame:
+        """The kept rows through `transform`, once: the cache that training and scoring use."""
+        return self.incoming(raw, what, transform) if not raw.empty else raw
+
     def predict(self, frame: pd.DataFrame, query: dict[str, Any]) -> Prediction:
         served = self.require_model()
         frame = self.incoming(frame, "prediction")
@@ -248,7 +252,7 @@ class Endpoint:
         if raw is self.raw and state.transform == old.transform:
             cache = self.cache
         else:
-            cache = apply_transform(pipeline, raw) if not raw.empty else raw
+            cache = self.derive_cache(raw, pipeline)
         served = self.served
         if state.model != old.model or (state.model is None and (
                 state.class_name, state.params) != (old.class_name, old.params)):
@@ -290,9 +294,8 @@ class Endpoint:
         if names is not None:
             names = [names] if isinstance(names, str) else list(names)
             state = replace(state, transform=names)
-            pipeline = self.pipeline_for(state)
             raw = self.raw
-            cache = self.incoming(raw, "cached", pipeline) if not raw.empty else raw
+            cache = self.derive_cache(raw, self.pipeline_for(state))
         served = KEEP
         if spec is not None:
             changed = None if (spec.name != self.state.class_name or self.served is None) else {
@@ -367,9 +370,9 @@ class Endpoint:
                 state = replace(state, opts=state.opts.reset(others))
                 if "transform" in opt_names and state.transform is not None:
                     state = replace(state, transform=None)  # back to the YAML's data.transform
-                    if cache is None and not self.raw.empty:
+                    if cache is None:
                         raw = self.raw
-                        cache = self.incoming(raw, "cached", self.pipeline_for(state))
+                        cache = self.derive_cache(raw, self.pipeline_for(state))
         # Files the user put there (model.path, a model.pkl in config_dir) are never deleted: like
         # the YAML's data and class, they give the endpoint its initial model at the next start.
         self.commit(state, cache=cache, raw=raw, served=served)

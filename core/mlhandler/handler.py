@@ -167,16 +167,13 @@ class EndpointHandler:
         return Response(body, media_type=renderer.media_type)
 
     def predict(self, frame: pd.DataFrame, args: dict[str, list[str]]) -> Response:
-        prediction = self.endpoint.predict(frame, backend_options(args))
-        payload = prediction.frame if prediction.frame is not None else prediction.values
-        return self.render(payload, args)
+        return self.render(self.endpoint.predict(frame, backend_options(args)).payload, args)
 
     def forecast(self, args: dict[str, list[str]]) -> Response:
         query = backend_options(args)
         steps = query.pop("_steps")
         prediction = self.endpoint.forecast(steps if isinstance(steps, str) else steps[-1], query)
-        payload = prediction.frame if prediction.frame is not None else prediction.values
-        return self.render(payload, args)
+        return self.render(prediction.payload, args)
 
     def page(self, request: Request, args: dict[str, list[str]]) -> Response:
         renderer = self.registry.renderers["page"]

@@ -22,7 +22,6 @@ from mlhandler.schema import Schema
 from mlhandler.specs import EstimatorSpec
 from mlhandler.state import Served, State, model_entry
 from mlhandler.store import encode_config
-from mlhandler.transform import TransformFailed, apply_transform
 
 if TYPE_CHECKING:
     from mlhandler.endpoint import Endpoint
@@ -52,7 +51,8 @@ def start(ep: Endpoint) -> None:
         state = replace(state, transform=None)
     new_raw = read_yaml_data(ep.cfg) if data_changed else None
     raw = new_raw if new_raw is not None else ep.store.load_data(state.data)
-    cache = prepare(ep, state, raw, "the YAML data" if data_changed else "the cached data")
+    # A transform failing here is a startup error (Endpoint.startup reports it as one).
+    cache = ep.derive_cache(raw, ep.pipeline_for(state), "YAML" if data_changed else "cached")
 
     served, adopted = None, False
     path = values["path"]
@@ -225,16 +225,6 @@ def merge_settings(stored: State, values: dict[str, Any], written: dict[str, Any
         params = _merge_values(params, values["params"], written["params"], prev.get("params") or {})
     return State(opts=opts, class_name=class_name, params=params, data=stored.data,
                  model=stored.model, yaml=written, transform=stored.transform)
-
-
-def prepare(ep: Endpoint, state: State, raw: pd.DataFrame, what: str) -> pd.DataFrame:
-    """`raw` through the endpoint's transform, once; a failure is a startup error."""
-    if raw.empty:
-        return raw
-    try:
-        return apply_transform(ep.pipeline_for(state), raw)
-    except TransformFailed as exc:
-        raise ConfigError(f"url.{ep.name}: {exc} (on {what}).") from None
 
 
 def read_yaml_data(cfg: EndpointConfig) -> pd.DataFrame:

@@ -53,9 +53,6 @@ class TransformFailed(Exception):
         super().__init__(f"data.transform {where} failed: {reason}")
 
 
-Transform = Pipeline  # the name other modules use
-
-
 def resolve_transform(spec: Any, registry_transforms: dict[str, Any], where: str) -> Pipeline | None:
     """The YAML's `data.transform` as a Pipeline; None when there is none. ConfigError if a step
     names nothing callable or its options do not fit the function."""
