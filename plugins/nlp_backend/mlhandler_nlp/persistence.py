@@ -7,14 +7,11 @@ half-written model under the final name (and config.json only names a version on
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import orjson
 
+from mlhandler.atomic import atomic_directory
 from mlhandler.specs import SavedModel
 from mlhandler_nlp.served import NLPModel
 
@@ -24,20 +21,13 @@ META = "mlhandler_nlp.json"
 
 
 def save(model: NLPModel, directory: Path) -> SavedModel:
-    target = directory / FOLDER
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", suffix=".tmp", dir=directory))
-    try:
+    with atomic_directory(directory / FOLDER) as tmp:
         model.network.save_pretrained(tmp)
         with model.tokenizer_lock:
             model.tokenizer.save_pretrained(tmp)
         meta = {"task": model.task, "source": model.source, "settings": model.settings,
                 "fine_tuned": model.fine_tuned}
         (tmp / META).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-        _fsync_tree(tmp)
-        os.replace(tmp, target)
-        _fsync(directory)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return SavedModel(format=FORMAT, path=FOLDER)
 
 
@@ -53,23 +43,3 @@ def load(path: Path) -> NLPModel:
     network.eval()
     return NLPModel(task=task.name, network=network, tokenizer=tokenizer, source=meta["source"],
                     settings=meta["settings"], fine_tuned=meta.get("fine_tuned", True))
-
-
-def _fsync_tree(root: Path) -> None:
-    for item in root.rglob("*"):
-        if item.is_file():
-            _fsync(item)
-    _fsync(root)
-
-
-def _fsync(path: Path) -> Any:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -3,6 +3,7 @@ models are left to other plugins."""
 
 from __future__ import annotations
 
+import mlhandler.atomic
 from mlhandler.plugins import get_plugin_manager
 from mlhandler_nlp import hooks, persistence
 
@@ -35,10 +36,11 @@ def test_a_fine_tuned_model_is_saved_as_a_folder_the_hooks_read_back(sentiment_c
 def test_a_failed_save_leaves_no_model_and_the_old_one_serving(sentiment_client, corpus, monkeypatch):
     client = sentiment_client
 
-    def disk_full(root):
+    def disk_full(path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(persistence, "_fsync_tree", disk_full)
+    # The model folder is the first thing the training writes (core's atomic_directory).
+    monkeypatch.setattr(mlhandler.atomic, "_fsync", disk_full)
     response = client.post("/sentiment?_action=train&target_col=label", json=corpus.sentiment_train[:30])
     assert response.status_code == 507 and "No space left" in response.json()["error"]
     assert client.get("/sentiment?_params").json()["attrs"]["fine_tuned"] is False
