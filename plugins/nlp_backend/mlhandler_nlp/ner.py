@@ -21,7 +21,13 @@ from mlhandler_nlp.heads import label_ids, starting_network
 from mlhandler_nlp.iob import OUTSIDE, Word, entity_type, parse_spans, tag_words, words
 from mlhandler_nlp.metrics import ner_report
 from mlhandler_nlp.served import NLPModel
-from mlhandler_nlp.text import is_missing, target_of, text_schema, texts_of, training_rows
+from mlhandler_nlp.text import (
+    scoring_rows,
+    target_of,
+    text_schema,
+    texts_of,
+    training_rows,
+)
 from mlhandler_nlp.training import fine_tune
 
 NAME = "NER"
@@ -156,16 +162,7 @@ def train(base: NLPModel, data: pd.DataFrame, opts: ModelOptions,
 
 
 def score(model: NLPModel, data: pd.DataFrame, opts: ModelOptions, metric: str | None) -> dict:
-    target = opts.target_col
-    if not target:
-        raise BadRequest("Scoring needs the column of entity spans: add ?target_col=labels.")
-    if target not in data.columns:
-        raise BadRequest(f"The data has no target column {target!r} to score against; include it, "
-                         f"or name another with ?target_col=.")
-    data = data.reset_index(drop=True)
-    data = data[~data[target].map(is_missing)]
-    if data.empty:
-        raise BadRequest(f"Every row's {target!r} is missing; nothing to score.")
+    data, target = scoring_rows(data, opts, "labels")
     texts, _, gold = gold_tags(data, target)
     predicted = [tags for _, tags, _ in tag_texts(model, texts)]
     return {**ner_report(gold, predicted, metric), "rows": len(data)}

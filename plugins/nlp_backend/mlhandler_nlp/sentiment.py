@@ -14,7 +14,7 @@ from mlhandler.options import ModelOptions, parse_bool
 from mlhandler_nlp.heads import label_ids, starting_network
 from mlhandler_nlp.metrics import classification_score
 from mlhandler_nlp.served import NLPModel
-from mlhandler_nlp.text import TEXT, target_of, text_schema, texts_of, training_rows
+from mlhandler_nlp.text import TEXT, scoring_rows, target_of, text_schema, texts_of, training_rows
 from mlhandler_nlp.training import fine_tune
 
 NAME = "SentimentAnalysis"
@@ -99,15 +99,7 @@ def train(base: NLPModel, data: pd.DataFrame, opts: ModelOptions,
 
 
 def score(model: NLPModel, data: pd.DataFrame, opts: ModelOptions, metric: str | None) -> dict:
-    target = opts.target_col
-    if not target:
-        raise BadRequest("Scoring needs the labels column: add ?target_col=label.")
-    if target not in data.columns:
-        raise BadRequest(f"The data has no target column {target!r} to score against; include it, "
-                         f"or name another with ?target_col=.")
-    data = data[data[target].notna()]
-    if data.empty:
-        raise BadRequest(f"Every row's {target!r} is missing; nothing to score.")
+    data, target = scoring_rows(data, opts, "label")
     ids = label_ids(model.network)
     labels = [label_text(v) for v in data[target].tolist()]
     unknown = sorted({label for label in labels if label not in ids})

@@ -77,6 +77,22 @@ def training_rows(data: pd.DataFrame, target: str, opts: ModelOptions) -> pd.Dat
     return frame  # indexed by row number in `data`, which error messages name
 
 
+def scoring_rows(data: pd.DataFrame, opts: ModelOptions, example: str) -> tuple[pd.DataFrame, str]:
+    """The rows to score (those with a target) and the target column; `example` is the
+    target_col to suggest when none is set."""
+    target = opts.target_col
+    if not target:
+        raise BadRequest(f"Scoring needs the target column: add ?target_col={example}.")
+    if target not in data.columns:
+        raise BadRequest(f"The data has no target column {target!r} to score against; include it, "
+                         f"or name another with ?target_col=.")
+    data = data.reset_index(drop=True)
+    data = data[~data[target].map(is_missing)]
+    if data.empty:
+        raise BadRequest(f"Every row's {target!r} is missing; nothing to score.")
+    return data, target
+
+
 def is_missing(value: Any) -> bool:
     """None or NaN. A list of spans (NER), even an empty one, is a value."""
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
